@@ -1,0 +1,1 @@
+"""Customer identity resolution: normalise, block, score, cluster and build golden records."""
