@@ -1,0 +1,1 @@
+"""Use cases of the hub. Each service function owns its transaction; none builds an engine."""

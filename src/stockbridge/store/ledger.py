@@ -1,0 +1,160 @@
+"""Writing the ledger and its balance projection.
+
+Two ways to change balances, both inside the caller's transaction:
+- `guarded_update`: one conditional UPDATE whose WHERE clause is the guard; its row count is the
+  answer (the reservation path: the database is the arbiter, nothing is read first).
+- `lock_balances` + `write_balances`: take the rows in (sku, location) order (FOR UPDATE on
+  PostgreSQL; SQLite's write lock is already held by BEGIN IMMEDIATE), let the domain evaluate a
+  whole batch of events in order, then write the results back (the bulk ingest path).
+Every change is also appended to `inventory_movements`, and listings of the touched SKUs (and of
+bundles made of them) are marked dirty in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stockbridge.domain.quantities import HELD_WITHIN_ON_HAND, STATES, Delta, Quantities
+from stockbridge.store.schema import (
+    balances,
+    bundle_components,
+    inventory_events,
+    inventory_movements,
+    listings,
+    locations,
+)
+
+Key = tuple[int, int]  # (sku_id, location_id)
+_b = balances.c
+AVAILABLE_EXPR = _b.on_hand - sum((_b[s.value] for s in HELD_WITHIN_ON_HAND), sa.literal(0))
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def ensure_balance_rows(conn: sa.Connection, tenant_id: int, keys: Iterable[Key], now: datetime) -> None:
+    rows = [
+        {"tenant_id": tenant_id, "sku_id": s, "location_id": loc, "updated_at": now}
+        for s, loc in sorted(keys)
+    ]
+    if rows:
+        conn.execute(_insert(conn, balances).on_conflict_do_nothing(), rows)
+
+
+def lock_balances(conn: sa.Connection, tenant_id: int, keys: Iterable[Key]) -> dict[Key, Quantities]:
+    ordered = sorted(set(keys))
+    if not ordered:
+        return {}
+    query = (
+        sa.select(_b.sku_id, _b.location_id, *(_b[s.value] for s in STATES))
+        .where(_b.tenant_id == tenant_id, sa.tuple_(_b.sku_id, _b.location_id).in_(ordered))
+        .order_by(_b.sku_id, _b.location_id)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {(r.sku_id, r.location_id): Quantities.from_mapping(r._mapping) for r in conn.execute(query)}
+
+
+def write_balances(
+    conn: sa.Connection, tenant_id: int, values: Mapping[Key, Quantities], now: datetime
+) -> None:
+    if not values:
+        return
+    stmt = (
+        sa.update(balances)
+        .where(
+            _b.tenant_id == sa.bindparam("t"),
+            _b.sku_id == sa.bindparam("s"),
+            _b.location_id == sa.bindparam("l"),
+        )
+        .values(
+            {st.value: sa.bindparam(f"v_{st.value}") for st in STATES} | {"updated_at": sa.bindparam("now")}
+        )
+    )
+    rows = [
+        {"t": tenant_id, "s": s, "l": loc, "now": now} | {f"v_{st.value}": q.get(st) for st in STATES}
+        for (s, loc), q in sorted(values.items())
+    ]
+    conn.execute(stmt, rows)
+
+
+def guarded_update(
+    conn: sa.Connection, tenant_id: int, key: Key, delta: Delta, now: datetime, *, guard_available: bool
+) -> bool:
+    """Apply `delta` to one row only if no counter goes negative (and available, when guarded).
+
+    Requires the row to exist when the delta takes anything away; returns whether it applied.
+    """
+    conditions = [_b.tenant_id == tenant_id, _b.sku_id == key[0], _b.location_id == key[1]]
+    conditions += [_b[s.value] >= -d for s, d in delta.items() if d < 0]
+    if guard_available and delta.available_change < 0:
+        conditions.append(-delta.available_change <= AVAILABLE_EXPR)
+        online = sa.select(locations.c.id).where(locations.c.id == key[1], locations.c.online.is_(True))
+        conditions.append(online.exists())
+    values: dict[str, Any] = {s.value: _b[s.value] + d for s, d in delta.items()}
+    result = conn.execute(sa.update(balances).where(*conditions).values(updated_at=now, **values))
+    return result.rowcount == 1
+
+
+def read_balances(conn: sa.Connection, tenant_id: int, keys: Iterable[Key]) -> dict[Key, Quantities]:
+    ordered = sorted(set(keys))
+    if not ordered:
+        return {}
+    query = sa.select(_b.sku_id, _b.location_id, *(_b[s.value] for s in STATES)).where(
+        _b.tenant_id == tenant_id, sa.tuple_(_b.sku_id, _b.location_id).in_(ordered)
+    )
+    return {(r.sku_id, r.location_id): Quantities.from_mapping(r._mapping) for r in conn.execute(query)}
+
+
+def insert_events(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Append events; returns their ids in the order given."""
+    if not rows:
+        return []
+    result = conn.execute(
+        sa.insert(inventory_events).returning(inventory_events.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [row.id for row in result]
+
+
+def insert_movements(
+    conn: sa.Connection, tenant_id: int, event_id_changes: Iterable[tuple[int, Key, Delta]]
+) -> int:
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "event_id": event_id,
+            "sku_id": s,
+            "location_id": loc,
+            "state": st.value,
+            "delta": d,
+        }
+        for event_id, (s, loc), delta in event_id_changes
+        for st, d in delta.items()
+    ]
+    if rows:
+        conn.execute(sa.insert(inventory_movements), rows)
+    return len(rows)
+
+
+def mark_listings_dirty(conn: sa.Connection, tenant_id: int, sku_ids: Iterable[int], now: datetime) -> None:
+    """Outbox: every listing whose ATP may have moved (the SKU's own and its bundles')."""
+    ids = sorted(set(sku_ids))
+    if not ids:
+        return
+    bundles = sa.select(bundle_components.c.bundle_sku_id).where(
+        bundle_components.c.component_sku_id.in_(ids)
+    )
+    targets = sa.select(listings.c.id).where(
+        listings.c.tenant_id == tenant_id,
+        listings.c.dirty.is_(False),
+        sa.or_(listings.c.sku_id.in_(ids), listings.c.sku_id.in_(bundles)),
+    )
+    if conn.dialect.name == "postgresql":  # lock in id order so concurrent markers cannot deadlock
+        targets = targets.order_by(listings.c.id).with_for_update()
+    conn.execute(sa.update(listings).where(listings.c.id.in_(targets)).values(dirty=True, dirty_at=now))
