@@ -73,13 +73,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _run(customers: list[CustomerIn], threshold: float, country: str, clock: merges.Clock,
-         ) -> tuple[list[CustomerRecord], Resolution]:
+def _run(
+    customers: list[CustomerIn],
+    threshold: float,
+    country: str,
+    clock: merges.Clock,
+) -> tuple[list[CustomerRecord], Resolution]:
     ids = [c.id for c in customers]
     if len(set(ids)) != len(ids):
         raise HTTPException(status_code=422, detail="customer ids must be unique")
     records = [CustomerRecord(**c.model_dump()) for c in customers]
-    return records, resolve(records, clock().date(), ResolverConfig(threshold=threshold, default_country=country))
+    return records, resolve(
+        records, clock().date(), ResolverConfig(threshold=threshold, default_country=country)
+    )
 
 
 def _proposal_out(proposal: StoredProposal) -> dict[str, Any]:
@@ -95,7 +101,9 @@ def create_customers_router(store: MergeStore | None = None, clock: merges.Clock
     def resolve_batch(request: ResolveRequest) -> dict[str, Any]:
         records, result = _run(request.customers, request.threshold, request.default_country, clock)
         body: dict[str, Any] = {
-            "clusters": [{"id": i, "cluster_id": c} for i, c in zip(result.ids, result.cluster_ids(), strict=True)],
+            "clusters": [
+                {"id": i, "cluster_id": c} for i, c in zip(result.ids, result.cluster_ids(), strict=True)
+            ],
         }
         if request.explain:
             body["explanations"] = [asdict(e) for e in explain_near_threshold(result, request.threshold)]

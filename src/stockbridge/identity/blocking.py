@@ -73,8 +73,9 @@ def _pairs_for_key(block_codes: IntArray, secondary: CodeArray, plan: BlockingPl
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
 
 
-def _small_block_pairs(order: IntArray, sorted_codes: CodeArray | IntArray, plan: BlockingPlan,
-                       size: np.int64) -> IntArray:
+def _small_block_pairs(
+    order: IntArray, sorted_codes: CodeArray | IntArray, plan: BlockingPlan, size: np.int64
+) -> IntArray:
     """All pairs of blocks bigger than the window but within `max_block`."""
     if len(sorted_codes) == 0:
         return np.zeros(0, dtype=np.int64)

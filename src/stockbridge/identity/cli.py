@@ -43,7 +43,9 @@ def resolve(
     records, problems = load_customers(input)
     for problem in problems:
         typer.echo(f"{input}:{problem.line}: skipped: {problem.message}", err=True)
-    result = resolve_records(records, _now().date(), ResolverConfig(threshold=threshold, default_country=country))
+    result = resolve_records(
+        records, _now().date(), ResolverConfig(threshold=threshold, default_country=country)
+    )
     write_clusters(output, result.ids, result.cluster_ids())
     if explain is not None:
         write_explanations(explain, explain_near_threshold(result, threshold))
@@ -78,7 +80,9 @@ def _store(url: str) -> MergeStore:
 def list_proposals(db: str = _DB, status: str | None = typer.Option(None, "--status")) -> None:
     """List merge proposals."""
     for proposal in _store(db).list(status=status):
-        typer.echo(f"{proposal.id}  {proposal.status:9}  {proposal.confidence:.3f}  {' '.join(proposal.record_ids)}")
+        typer.echo(
+            f"{proposal.id}  {proposal.status:9}  {proposal.confidence:.3f}  {' '.join(proposal.record_ids)}"
+        )
 
 
 def _change(action: str, proposal_id: str, db: str, reviewer: str) -> None:

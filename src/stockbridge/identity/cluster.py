@@ -43,8 +43,9 @@ def connected_components(size: int, left: IntArray, right: IntArray) -> IntArray
             return labels
 
 
-def cluster_records(size: int, left: IntArray, right: IntArray, probability: FloatArray,
-                    scorer: PairScorer, plan: ClusterPlan) -> IntArray:
+def cluster_records(
+    size: int, left: IntArray, right: IntArray, probability: FloatArray, scorer: PairScorer, plan: ClusterPlan
+) -> IntArray:
     """Cluster label per record (smallest record index in its cluster)."""
     strong = probability >= plan.threshold
     labels = connected_components(size, left[strong], right[strong])
@@ -65,8 +66,9 @@ def _refine(labels: IntArray, scorer: PairScorer, plan: ClusterPlan, threshold: 
     return result
 
 
-def _average_linkage_all(groups: list[IntArray], scorer: PairScorer, threshold: float,
-                         result: IntArray) -> None:
+def _average_linkage_all(
+    groups: list[IntArray], scorer: PairScorer, threshold: float, result: IntArray
+) -> None:
     if not groups:
         return
     lefts, rights, offsets = [], [], [0]
@@ -110,8 +112,9 @@ def average_linkage(matrix: FloatArray, threshold: float) -> list[list[int]]:
     return [members[i] for i in np.flatnonzero(alive)]
 
 
-def _split_large(group: IntArray, scorer: PairScorer, plan: ClusterPlan, threshold: float,
-                 result: IntArray) -> None:
+def _split_large(
+    group: IntArray, scorer: PairScorer, plan: ClusterPlan, threshold: float, result: IntArray
+) -> None:
     """Re-cluster an oversized component: stricter edges first, then average linkage."""
     size = len(group)
     if size > _DENSE_LIMIT:
@@ -127,8 +130,9 @@ def _split_large(group: IntArray, scorer: PairScorer, plan: ClusterPlan, thresho
     _split_dense(group, matrix, plan, threshold, result)
 
 
-def _split_dense(group: IntArray, matrix: FloatArray, plan: ClusterPlan, threshold: float,
-                 result: IntArray) -> None:
+def _split_dense(
+    group: IntArray, matrix: FloatArray, plan: ClusterPlan, threshold: float, result: IntArray
+) -> None:
     stricter = 1.0 - (1.0 - threshold) / 10.0
     a, b = np.nonzero(np.triu(matrix >= stricter, k=1))
     local = connected_components(len(group), a.astype(np.int64), b.astype(np.int64))

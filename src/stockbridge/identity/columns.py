@@ -15,8 +15,19 @@ import numpy.typing as npt
 from stockbridge.identity.records import NormalisedCustomer
 
 COLUMNS: tuple[str, ...] = (
-    "first_name", "first_canonical", "last_name", "email", "email_local", "phone", "street",
-    "street_number", "city", "postcode", "postcode_outward", "country", "date_of_birth",
+    "first_name",
+    "first_canonical",
+    "last_name",
+    "email",
+    "email_local",
+    "phone",
+    "street",
+    "street_number",
+    "city",
+    "postcode",
+    "postcode_outward",
+    "country",
+    "date_of_birth",
 )
 DERIVED: dict[str, tuple[str, int]] = {"first_initial": ("first_name", 1), "phone_tail": ("phone", -9)}
 
@@ -57,7 +68,9 @@ def build_columns(customers: Sequence[NormalisedCustomer]) -> Columns:
     domains = [value.rpartition("@")[2] for value in strings["email"].tolist()]
     strings["email_domain"] = np.array(domains, dtype=object)
     codes["email_domain"], counts["email_domain"] = factorise(domains)
-    lengths = np.fromiter((len(v) for v in strings["first_name"].tolist()), dtype=np.int64, count=len(customers))
+    lengths = np.fromiter(
+        (len(v) for v in strings["first_name"].tolist()), dtype=np.int64, count=len(customers)
+    )
     return Columns(len(customers), strings, codes, counts, lengths)
 
 

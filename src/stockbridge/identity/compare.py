@@ -31,8 +31,13 @@ class Comparison:
     tf_column: str | None = None
 
 
-def _similarity(columns: Columns, field: str, left: IntArray, right: IntArray,
-                scorer: Callable[..., float] = JaroWinkler.normalized_similarity) -> FloatArray:
+def _similarity(
+    columns: Columns,
+    field: str,
+    left: IntArray,
+    right: IntArray,
+    scorer: Callable[..., float] = JaroWinkler.normalized_similarity,
+) -> FloatArray:
     """Similarity in [0, 1] for each pair, computed once per distinct pair of values."""
     codes = columns.codes[field]
     a, b = codes[left].astype(np.int64), codes[right].astype(np.int64)
@@ -53,12 +58,14 @@ def _similarity(columns: Columns, field: str, left: IntArray, right: IntArray,
 
 def _missing(columns: Columns, field: str, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
     codes = columns.codes[field]
-    return (codes[left] < 0) | (codes[right] < 0)
+    missing: npt.NDArray[np.bool_] = (codes[left] < 0) | (codes[right] < 0)
+    return missing
 
 
 def _equal(columns: Columns, field: str, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
     codes = columns.codes[field]
-    return (codes[left] == codes[right]) & (codes[left] >= 0)
+    equal: npt.NDArray[np.bool_] = (codes[left] == codes[right]) & (codes[left] >= 0)
+    return equal
 
 
 def _select(missing: npt.NDArray[np.bool_], conditions: list[npt.NDArray[np.bool_]]) -> LevelArray:
@@ -71,35 +78,53 @@ def first_name_levels(columns: Columns, left: IntArray, right: IntArray) -> Leve
     similarity = _similarity(columns, "first_name", left, right)
     lengths = columns.first_name_length
     initial = ((lengths[left] == 1) | (lengths[right] == 1)) & _equal(columns, "first_initial", left, right)
-    return _select(_missing(columns, "first_name", left, right), [
-        similarity == 1.0,
-        _equal(columns, "first_canonical", left, right),
-        similarity >= 0.92,
-        initial,
-        similarity >= 0.8,
-    ])
+    return _select(
+        _missing(columns, "first_name", left, right),
+        [
+            similarity == 1.0,
+            _equal(columns, "first_canonical", left, right),
+            similarity >= 0.92,
+            initial,
+            similarity >= 0.8,
+        ],
+    )
 
 
 def last_name_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
     similarity = _similarity(columns, "last_name", left, right)
-    return _select(_missing(columns, "last_name", left, right), [
-        similarity == 1.0, similarity >= 0.92, similarity >= 0.84,
-    ])
+    return _select(
+        _missing(columns, "last_name", left, right),
+        [
+            similarity == 1.0,
+            similarity >= 0.92,
+            similarity >= 0.84,
+        ],
+    )
 
 
 def email_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
     local = _similarity(columns, "email_local", left, right)
     same_domain = _equal(columns, "email_domain", left, right)
-    return _select(_missing(columns, "email", left, right), [
-        _equal(columns, "email", left, right), local == 1.0, same_domain & (local >= 0.9),
-    ])
+    return _select(
+        _missing(columns, "email", left, right),
+        [
+            _equal(columns, "email", left, right),
+            local == 1.0,
+            same_domain & (local >= 0.9),
+        ],
+    )
 
 
 def phone_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
     edits = _similarity(columns, "phone", left, right, Levenshtein.normalized_similarity)
-    return _select(_missing(columns, "phone", left, right), [
-        _equal(columns, "phone", left, right), _equal(columns, "phone_tail", left, right), edits >= 0.9,
-    ])
+    return _select(
+        _missing(columns, "phone", left, right),
+        [
+            _equal(columns, "phone", left, right),
+            _equal(columns, "phone_tail", left, right),
+            edits >= 0.9,
+        ],
+    )
 
 
 def address_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
@@ -110,12 +135,15 @@ def address_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelAr
     area = _equal(columns, "postcode_outward", left, right) | _equal(columns, "city", left, right)
     missing = _missing(columns, "street", left, right) & postcode_missing
     near_postcode = postcode | postcode_missing | _equal(columns, "postcode_outward", left, right)
-    return _select(missing, [
-        (street == 1.0) & (postcode | postcode_missing),
-        number & (street >= 0.88) & near_postcode,
-        postcode,
-        area,
-    ])
+    return _select(
+        missing,
+        [
+            (street == 1.0) & (postcode | postcode_missing),
+            number & (street >= 0.88) & near_postcode,
+            postcode,
+            area,
+        ],
+    )
 
 
 def date_of_birth_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
@@ -124,19 +152,30 @@ def date_of_birth_levels(columns: Columns, left: IntArray, right: IntArray) -> L
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("first_name", ("exact", "nickname", "typo", "initial", "similar", "different"),
-               first_name_levels, "first_name"),
+    Comparison(
+        "first_name",
+        ("exact", "nickname", "typo", "initial", "similar", "different"),
+        first_name_levels,
+        "first_name",
+    ),
     Comparison("last_name", ("exact", "typo", "similar", "different"), last_name_levels, "last_name"),
-    Comparison("email", ("exact", "same local part", "similar local part, same domain", "different"), email_levels),
+    Comparison(
+        "email", ("exact", "same local part", "similar local part, same domain", "different"), email_levels
+    ),
     Comparison("phone", ("exact", "same national number", "one digit off", "different"), phone_levels),
-    Comparison("address", ("same street and postcode", "street typo", "same postcode", "same area",
-                           "different"), address_levels, "street"),
+    Comparison(
+        "address",
+        ("same street and postcode", "street typo", "same postcode", "same area", "different"),
+        address_levels,
+        "street",
+    ),
     Comparison("date_of_birth", ("exact", "one digit off", "different"), date_of_birth_levels),
 )
 
 
-def compare_pairs(columns: Columns, left: IntArray, right: IntArray,
-                  comparisons: tuple[Comparison, ...] = COMPARISONS) -> LevelArray:
+def compare_pairs(
+    columns: Columns, left: IntArray, right: IntArray, comparisons: tuple[Comparison, ...] = COMPARISONS
+) -> LevelArray:
     """Level matrix: one row per pair, one column per comparison."""
     matrix = np.empty((len(left), len(comparisons)), dtype=np.int8)
     for index, comparison in enumerate(comparisons):

@@ -16,7 +16,16 @@ from typing import TextIO
 from stockbridge.identity.explain import PairExplanation
 from stockbridge.identity.records import FIELDS, CustomerRecord
 
-_CONSENT = {"true": True, "yes": True, "1": True, "y": True, "false": False, "no": False, "0": False, "n": False}
+_CONSENT = {
+    "true": True,
+    "yes": True,
+    "1": True,
+    "y": True,
+    "false": False,
+    "no": False,
+    "0": False,
+    "n": False,
+}
 
 
 @dataclass(frozen=True)
@@ -78,17 +87,46 @@ def write_explanations(path: Path, explanations: Iterable[PairExplanation]) -> N
     """One row per pair and field: the per-field contributions behind each decision."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["left_id", "right_id", "decision", "same_cluster", "probability", "match_weight",
-                         "prior_bits", "field", "level", "bits", "left_value", "right_value"])
+        writer.writerow(
+            [
+                "left_id",
+                "right_id",
+                "decision",
+                "same_cluster",
+                "probability",
+                "match_weight",
+                "prior_bits",
+                "field",
+                "level",
+                "bits",
+                "left_value",
+                "right_value",
+            ]
+        )
         for item in explanations:
             decision = "match" if item.is_match else "non-match"
             for part in item.contributions:
-                writer.writerow([item.left_id, item.right_id, decision, item.same_cluster, f"{item.probability:.6f}",
-                                 item.match_weight, item.prior_bits, part.field, part.level, part.bits,
-                                 part.left_value, part.right_value])
+                writer.writerow(
+                    [
+                        item.left_id,
+                        item.right_id,
+                        decision,
+                        item.same_cluster,
+                        f"{item.probability:.6f}",
+                        item.match_weight,
+                        item.prior_bits,
+                        part.field,
+                        part.level,
+                        part.bits,
+                        part.left_value,
+                        part.right_value,
+                    ]
+                )
 
 
-def write_customers(path: Path, records: Iterable[CustomerRecord], truth: Sequence[str] | None = None) -> None:
+def write_customers(
+    path: Path, records: Iterable[CustomerRecord], truth: Sequence[str] | None = None
+) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", *FIELDS, "marketing_consent", *(["entity"] if truth is not None else [])])

@@ -17,8 +17,12 @@ from stockbridge.identity.resolver import Resolution
 from stockbridge.identity.scoring import field_contributions, probability
 
 _SHOWN: dict[str, tuple[str, ...]] = {
-    "first_name": ("first_name",), "last_name": ("last_name",), "email": ("email",),
-    "phone": ("phone",), "address": ("street", "postcode"), "date_of_birth": ("date_of_birth",),
+    "first_name": ("first_name",),
+    "last_name": ("last_name",),
+    "email": ("email",),
+    "phone": ("phone",),
+    "address": ("street", "postcode"),
+    "date_of_birth": ("date_of_birth",),
 }
 
 
@@ -47,8 +51,9 @@ class PairExplanation:
     contributions: tuple[FieldContribution, ...]
 
 
-def explain_indices(resolution: Resolution, left: IntArray, right: IntArray,
-                    threshold: float) -> list[PairExplanation]:
+def explain_indices(
+    resolution: Resolution, left: IntArray, right: IntArray, threshold: float
+) -> list[PairExplanation]:
     """Explanations for the record pairs (by position) `left[i]`, `right[i]`."""
     model, columns = resolution.model, resolution.columns
     levels = compare_pairs(columns, left, right)
@@ -61,16 +66,27 @@ def explain_indices(resolution: Resolution, left: IntArray, right: IntArray,
         for index, field in enumerate(model.fields):
             level = int(levels[row, index])
             names = _SHOWN.get(field.name, (field.name,))
-            parts.append(FieldContribution(
-                field.name, "missing" if level < 0 else field.labels[level], round(float(bits[row, index]), 3),
-                " ".join(str(columns.strings[n][a]) for n in names).strip(),
-                " ".join(str(columns.strings[n][b]) for n in names).strip(),
-            ))
-        result.append(PairExplanation(
-            resolution.ids[a], resolution.ids[b], float(chances[row]), round(float(totals[row]), 3),
-            round(model.prior_bits, 3), bool(chances[row] >= threshold),
-            bool(resolution.cluster_of[a] == resolution.cluster_of[b]), tuple(parts),
-        ))
+            parts.append(
+                FieldContribution(
+                    field.name,
+                    "missing" if level < 0 else field.labels[level],
+                    round(float(bits[row, index]), 3),
+                    " ".join(str(columns.strings[n][a]) for n in names).strip(),
+                    " ".join(str(columns.strings[n][b]) for n in names).strip(),
+                )
+            )
+        result.append(
+            PairExplanation(
+                resolution.ids[a],
+                resolution.ids[b],
+                float(chances[row]),
+                round(float(totals[row]), 3),
+                round(model.prior_bits, 3),
+                bool(chances[row] >= threshold),
+                bool(resolution.cluster_of[a] == resolution.cluster_of[b]),
+                tuple(parts),
+            )
+        )
     return result
 
 
@@ -82,8 +98,11 @@ def explain_pair(resolution: Resolution, left_id: str, right_id: str, threshold:
     return explain_indices(resolution, a, b, threshold)[0]
 
 
-def explain_near_threshold(resolution: Resolution, threshold: float, margin_bits: float = 6.0,
-                           ) -> list[PairExplanation]:
+def explain_near_threshold(
+    resolution: Resolution,
+    threshold: float,
+    margin_bits: float = 6.0,
+) -> list[PairExplanation]:
     """Every candidate pair judged a match, and every non-match within `margin_bits` of it."""
     threshold_bits = float(np.log2(threshold / (1.0 - threshold)))
     chances = np.clip(resolution.probability, 1e-300, 1 - 1e-16)

@@ -35,7 +35,8 @@ class FieldModel:
 
     def weights(self) -> FloatArray:
         """log2(m/u) per level: the evidence, in bits, that the level carries."""
-        return np.log2(np.asarray(self.m) / np.asarray(self.u))
+        weights: FloatArray = np.log2(np.asarray(self.m) / np.asarray(self.u))
+        return weights
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,20 @@ def initial_m(size: int) -> FloatArray:
     """A neutral start: agreement levels likely, disagreement rare."""
     raw = 0.5 ** np.arange(size, dtype=np.float64) * 4.0
     raw[-1] = 0.05
-    return raw / raw.sum()
+    start: FloatArray = raw / raw.sum()
+    return start
 
 
-def fit_model(sessions: Sequence[TrainingSession], all_levels: LevelArray, total_pairs: int,
-              u: list[FloatArray], comparisons: Sequence[Comparison],
-              labelled: LabelledLevels | None = None, iterations: int = 30,
-              dependencies: Sequence[Dependency] = ()) -> MatchModel:
+def fit_model(
+    sessions: Sequence[TrainingSession],
+    all_levels: LevelArray,
+    total_pairs: int,
+    u: list[FloatArray],
+    comparisons: Sequence[Comparison],
+    labelled: LabelledLevels | None = None,
+    iterations: int = 30,
+    dependencies: Sequence[Dependency] = (),
+) -> MatchModel:
     """m averaged over the sessions that learn it; then the prior over all record pairs."""
     sums = [np.zeros(len(c.labels)) for c in comparisons]
     seen = [0 for _ in comparisons]
@@ -140,8 +148,9 @@ def fit_model(sessions: Sequence[TrainingSession], all_levels: LevelArray, total
     return MatchModel(fields, prior, _conditionals(all_levels, m, dependencies))
 
 
-def _conditionals(levels: LevelArray, m: list[FloatArray], dependencies: Sequence[Dependency]
-                  ) -> tuple[ConditionalU, ...]:
+def _conditionals(
+    levels: LevelArray, m: list[FloatArray], dependencies: Sequence[Dependency]
+) -> tuple[ConditionalU, ...]:
     """Level shares of the dependent field among candidate pairs that meet the condition
     and that the proxy marks as non-matches (for example: same address, different first name)."""
     result: list[ConditionalU] = []
@@ -154,13 +163,20 @@ def _conditionals(levels: LevelArray, m: list[FloatArray], dependencies: Sequenc
             continue
         counts = np.bincount(column, minlength=len(m[dependency.field])).astype(np.float64)
         u = (counts + 0.5) / (counts.sum() + 0.5 * len(counts))
-        result.append(ConditionalU(dependency.field, dependency.given, dependency.given_levels,
-                                   tuple(map(float, u))))
+        result.append(
+            ConditionalU(dependency.field, dependency.given, dependency.given_levels, tuple(map(float, u)))
+        )
     return tuple(result)
 
 
-def _em(patterns: LevelArray, counts: FloatArray, u: list[FloatArray], m: list[FloatArray],
-        prior: float, iterations: int) -> tuple[list[FloatArray], float]:
+def _em(
+    patterns: LevelArray,
+    counts: FloatArray,
+    u: list[FloatArray],
+    m: list[FloatArray],
+    prior: float,
+    iterations: int,
+) -> tuple[list[FloatArray], float]:
     for _ in range(iterations):
         weight = _posterior(patterns, m, u, prior) * counts
         prior = float(np.clip(weight.sum() / max(counts.sum(), 1e-9), 1e-9, 1 - 1e-6))
@@ -168,8 +184,13 @@ def _em(patterns: LevelArray, counts: FloatArray, u: list[FloatArray], m: list[F
     return m, prior
 
 
-def _global_prior(patterns: tuple[LevelArray, FloatArray], m: list[FloatArray], u: list[FloatArray],
-                  total_pairs: int, iterations: int) -> float:
+def _global_prior(
+    patterns: tuple[LevelArray, FloatArray],
+    m: list[FloatArray],
+    u: list[FloatArray],
+    total_pairs: int,
+    iterations: int,
+) -> float:
     """Share of all record pairs that match; pairs no blocking key found count as non-matches."""
     levels, counts = patterns
     prior = max(float(counts.sum()) / max(total_pairs, 1), 1e-12) * 0.5
@@ -201,13 +222,15 @@ def _posterior(patterns: LevelArray, m: list[FloatArray], u: list[FloatArray], p
     bits = np.full(len(patterns), np.log2(prior / (1 - prior)))
     for index, (m_f, u_f) in enumerate(zip(m, u, strict=True)):
         bits += level_bits(patterns[:, index], np.log2(m_f / u_f))
-    return 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+    posterior: FloatArray = 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+    return posterior
 
 
 def _share(column: LevelArray, weight: FloatArray, size: int) -> FloatArray:
     present = column >= 0
     counts = np.bincount(column[present], weights=weight[present], minlength=size)
-    return (counts + 1e-3) / (counts.sum() + 1e-3 * size)
+    share: FloatArray = (counts + 1e-3) / (counts.sum() + 1e-3 * size)
+    return share
 
 
 def level_bits(column: LevelArray, weights: FloatArray) -> FloatArray:

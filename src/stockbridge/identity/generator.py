@@ -42,9 +42,11 @@ def generate_customers(count: int, seed: int = 0) -> GeneratedData:
     next_entity = 0
     while len(records) < count:
         country = "GB" if rng.random() < 0.65 else "US"
-        people = factory.household(next_entity, country) if rng.random() < 0.25 else [
-            factory.person(f"p{next_entity}", country)
-        ]
+        people = (
+            factory.household(next_entity, country)
+            if rng.random() < 0.25
+            else [factory.person(f"p{next_entity}", country)]
+        )
         next_entity += len(people)
         for person in people:
             copies = rng.choices((1, 2, 3, 4, 5), weights=(50, 28, 13, 6, 3))[0]
@@ -140,11 +142,24 @@ def _phone(rng: random.Random, person: Person) -> str:
     number = person.phones[1] if roll < 0.32 else person.phones[0]
     if number.startswith("+44"):
         national = "0" + number[3:]
-        return rng.choice((national, f"{national[:5]} {national[5:]}", f"+44 {number[3:7]} {number[7:]}",
-                           f"0044{number[3:]}", f"({national[:5]}) {national[5:8]} {national[8:]}"))
+        return rng.choice(
+            (
+                national,
+                f"{national[:5]} {national[5:]}",
+                f"+44 {number[3:7]} {number[7:]}",
+                f"0044{number[3:]}",
+                f"({national[:5]}) {national[5:8]} {national[8:]}",
+            )
+        )
     digits = number[2:]
-    return rng.choice((f"({digits[:3]}) {digits[3:6]}-{digits[6:]}", f"{digits[:3]}-{digits[3:6]}-{digits[6:]}",
-                       f"+1 {digits[:3]} {digits[3:6]} {digits[6:]}", digits))
+    return rng.choice(
+        (
+            f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
+            f"{digits[:3]}-{digits[3:6]}-{digits[6:]}",
+            f"+1 {digits[:3]} {digits[3:6]} {digits[6:]}",
+            digits,
+        )
+    )
 
 
 def _street(rng: random.Random, address: Address) -> str:

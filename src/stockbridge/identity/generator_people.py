@@ -76,7 +76,9 @@ class PeopleFactory:
         if country == "GB":
             town, area = rng.choice(data.GB_TOWNS)
             letters = "ABDEFGHJLNPQRSTUWXYZ"
-            postcode = f"{area}{rng.randint(1, 28)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+            postcode = (
+                f"{area}{rng.randint(1, 28)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+            )
             return Address(rng.randint(1, 250), street, kind, unit, town, postcode, "", "GB")
         index = rng.randrange(len(data.US_TOWNS))
         town, state = data.US_TOWNS[index]
@@ -88,8 +90,12 @@ class PeopleFactory:
         f, surname = _ascii(first), _ascii(last)
         pattern = rng.randrange(6)
         local = (
-            f"{f}.{surname}", f"{f}{surname}", f"{f[0]}{surname}", f"{f}_{surname}",
-            f"{f}{rng.randint(1, 99)}", f"{surname}.{f}{rng.randint(60, 99)}",
+            f"{f}.{surname}",
+            f"{f}{surname}",
+            f"{f[0]}{surname}",
+            f"{f}_{surname}",
+            f"{f}{rng.randint(1, 99)}",
+            f"{surname}.{f}{rng.randint(60, 99)}",
         )[pattern]
         address = f"{local}@{rng.choice(data.EMAIL_HOSTS)}"
         while address in self._emails:
@@ -108,14 +114,21 @@ class PeopleFactory:
             return None
         return date(1940, 1, 1) + timedelta(days=self._rng.randint(0, 365 * 65))
 
-    def person(self, entity: str, country: str, last: str | None = None,
-               home: Address | None = None, shared: tuple[str, ...] = ()) -> Person:
+    def person(
+        self,
+        entity: str,
+        country: str,
+        last: str | None = None,
+        home: Address | None = None,
+        shared: tuple[str, ...] = (),
+    ) -> Person:
         first, surname = self.first_name(), last or self.surname()
         emails = tuple(self.email(first, surname) for _ in range(2))
         phones = shared or (self.phone(country), self.phone(country))
         current = home or self.address(country)
-        return Person(entity, first, surname, emails, phones, (current, self.address(country)),
-                      self.dob(), country)
+        return Person(
+            entity, first, surname, emails, phones, (current, self.address(country)), self.dob(), country
+        )
 
     def household(self, first_entity: int, country: str) -> list[Person]:
         """Two to four people at one address, usually one surname, sometimes one landline."""
@@ -127,8 +140,16 @@ class PeopleFactory:
             phones = (head.phones[0], self.phone(country)) if rng.random() < 0.2 else ()
             member = self.person(f"p{first_entity + offset}", country, surname, head.addresses[0], phones)
             if rng.random() < 0.03:
-                member = Person(member.entity, member.first, member.last, (head.emails[0],),
-                                member.phones, member.addresses, member.dob, country)
+                member = Person(
+                    member.entity,
+                    member.first,
+                    member.last,
+                    (head.emails[0],),
+                    member.phones,
+                    member.addresses,
+                    member.dob,
+                    country,
+                )
             members.append(member)
         return members
 

@@ -43,8 +43,9 @@ class GoldenRecord:
     sources: tuple[SourceLink, ...]
 
 
-def build_golden_record(cluster_id: str, records: Sequence[CustomerRecord],
-                        default_country: str = "GB") -> GoldenRecord:
+def build_golden_record(
+    cluster_id: str, records: Sequence[CustomerRecord], default_country: str = "GB"
+) -> GoldenRecord:
     """Apply survivorship to the records of one cluster (at least one)."""
     if not records:
         raise ValueError("a golden record needs at least one source record")
@@ -57,7 +58,10 @@ def build_golden_record(cluster_id: str, records: Sequence[CustomerRecord],
         last_name=named.last_name.strip(),
         emails=_aliases([r.email for r in newest_first], lambda e: normalise_email(e).canonical or e.lower()),
         phones=_aliases([r.phone for r in newest_first], lambda p: normalise_phone(p, default_country) or p),
-        street=housed.street, city=housed.city, postcode=housed.postcode, region=housed.region,
+        street=housed.street,
+        city=housed.city,
+        postcode=housed.postcode,
+        region=housed.region,
         country=housed.country or next((r.country for r in newest_first if r.country), ""),
         date_of_birth=next((r.date_of_birth for r in newest_first if r.date_of_birth), ""),
         marketing_consent=merged_consent([r.marketing_consent for r in records]),

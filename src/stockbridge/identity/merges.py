@@ -50,8 +50,13 @@ def proposal_id_for(record_ids: Sequence[str]) -> str:
     return hashlib.sha256("\x1f".join(sorted(record_ids)).encode()).hexdigest()[:24]
 
 
-def propose_merges(resolution: Resolution, records: Sequence[CustomerRecord], store: MergeStore, clock: Clock,
-                   auto_accept: float | None = None) -> list[StoredProposal]:
+def propose_merges(
+    resolution: Resolution,
+    records: Sequence[CustomerRecord],
+    store: MergeStore,
+    clock: Clock,
+    auto_accept: float | None = None,
+) -> list[StoredProposal]:
     """One proposal per cluster of two or more records; existing proposals are kept."""
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(resolution.cluster_of.tolist()):
@@ -68,9 +73,17 @@ def propose_merges(resolution: Resolution, records: Sequence[CustomerRecord], st
         golden = build_golden_record(records[label].id, [records[i] for i in indices])
         status = ACCEPTED if auto_accept is not None and confidence >= auto_accept else PROPOSED
         now = clock()
-        proposal = StoredProposal(proposal_id, records[label].id, status, confidence, asdict(golden), now,
-                                  now if status == ACCEPTED else None, "auto" if status == ACCEPTED else None,
-                                  tuple(sorted(ids)))
+        proposal = StoredProposal(
+            proposal_id,
+            records[label].id,
+            status,
+            confidence,
+            asdict(golden),
+            now,
+            now if status == ACCEPTED else None,
+            "auto" if status == ACCEPTED else None,
+            tuple(sorted(ids)),
+        )
         store.add(proposal)
         created.append(proposal)
     return created
@@ -78,12 +91,21 @@ def propose_merges(resolution: Resolution, records: Sequence[CustomerRecord], st
 
 def _confidence(resolution: Resolution, label: int) -> float:
     """Mean match probability of the candidate pairs inside the cluster."""
-    inside = (resolution.cluster_of[resolution.left] == label) & (resolution.cluster_of[resolution.right] == label)
+    inside = (resolution.cluster_of[resolution.left] == label) & (
+        resolution.cluster_of[resolution.right] == label
+    )
     return float(np.mean(resolution.probability[inside])) if inside.any() else 0.0
 
 
-def _move(store: MergeStore, proposal_id: str, expected: Sequence[str], status: str, clock: Clock,
-          by: str | None, apply: bool | None = None) -> StoredProposal:
+def _move(
+    store: MergeStore,
+    proposal_id: str,
+    expected: Sequence[str],
+    status: str,
+    clock: Clock,
+    by: str | None,
+    apply: bool | None = None,
+) -> StoredProposal:
     if store.find(proposal_id) is None:
         raise MergeNotFoundError(proposal_id)
     if not store.transition(proposal_id, expected, status, clock(), by, apply):

@@ -13,22 +13,68 @@ from functools import lru_cache
 from stockbridge.identity.normalise_text import fold
 
 _STREET_TYPES: dict[str, str] = {
-    "st": "street", "str": "strasse", "rd": "road", "ave": "avenue", "av": "avenue",
-    "ln": "lane", "dr": "drive", "ct": "court", "pl": "place", "sq": "square",
-    "blvd": "boulevard", "hwy": "highway", "cres": "crescent", "cl": "close",
-    "gdns": "gardens", "tce": "terrace", "terr": "terrace", "pde": "parade", "pk": "park",
-    "mt": "mount", "wy": "way", "gr": "grove", "gro": "grove", "cir": "circle", "cct": "circuit",
-    "pkwy": "parkway", "bldg": "building", "ste": "suite",
+    "st": "street",
+    "str": "strasse",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "ct": "court",
+    "pl": "place",
+    "sq": "square",
+    "blvd": "boulevard",
+    "hwy": "highway",
+    "cres": "crescent",
+    "cl": "close",
+    "gdns": "gardens",
+    "tce": "terrace",
+    "terr": "terrace",
+    "pde": "parade",
+    "pk": "park",
+    "mt": "mount",
+    "wy": "way",
+    "gr": "grove",
+    "gro": "grove",
+    "cir": "circle",
+    "cct": "circuit",
+    "pkwy": "parkway",
+    "bldg": "building",
+    "ste": "suite",
 }
 _DIRECTIONS: dict[str, str] = {"n": "north", "s": "south", "e": "east", "w": "west"}
 _UNIT_WORDS = frozenset({"flat", "apt", "apartment", "unit", "suite", "ste", "no", "room"})
 _COUNTRIES: dict[str, str] = {
-    "uk": "GB", "gb": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "us": "US", "usa": "US",
-    "united states": "US", "united states of america": "US", "america": "US", "de": "DE",
-    "germany": "DE", "deutschland": "DE", "fr": "FR", "france": "FR", "ie": "IE", "ireland": "IE",
-    "au": "AU", "australia": "AU", "ca": "CA", "canada": "CA", "nl": "NL", "netherlands": "NL",
-    "es": "ES", "spain": "ES", "it": "IT", "italy": "IT",
+    "uk": "GB",
+    "gb": "GB",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "us": "US",
+    "usa": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "america": "US",
+    "de": "DE",
+    "germany": "DE",
+    "deutschland": "DE",
+    "fr": "FR",
+    "france": "FR",
+    "ie": "IE",
+    "ireland": "IE",
+    "au": "AU",
+    "australia": "AU",
+    "ca": "CA",
+    "canada": "CA",
+    "nl": "NL",
+    "netherlands": "NL",
+    "es": "ES",
+    "spain": "ES",
+    "it": "IT",
+    "italy": "IT",
 }
 _POSTCODE_RULES: dict[str, tuple[re.Pattern[str], int]] = {
     "GB": (re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"), 3),
@@ -51,7 +97,7 @@ class Street:
 
 @lru_cache(maxsize=400_000)
 def normalise_street(raw: str) -> Street:
-    """"12 High St., Flat 2" -> Street("12 high street", "12", "flat 2")."""
+    """ "12 High St., Flat 2" -> Street("12 high street", "12", "flat 2")."""
     words = fold(raw.replace("#", " no ")).split()
     unit: list[str] = []
     kept: list[str] = []
@@ -99,7 +145,7 @@ class Postcode:
 
 @lru_cache(maxsize=400_000)
 def normalise_postcode(raw: str, country: str) -> Postcode:
-    """"sw1a1aa" in GB -> "SW1A 1AA"; "90210-1234" in US -> "90210"."""
+    """ "sw1a1aa" in GB -> "SW1A 1AA"; "90210-1234" in US -> "90210"."""
     compact = _ALNUM.sub("", raw.upper())
     if not compact:
         return Postcode("", "", False)

@@ -70,8 +70,12 @@ class Resolution:
         return [self.ids[int(label)] for label in self.cluster_of]
 
 
-def resolve(records: Sequence[CustomerRecord], today: date, config: ResolverConfig | None = None,
-            labelled: Sequence[LabelledPair] = ()) -> Resolution:
+def resolve(
+    records: Sequence[CustomerRecord],
+    today: date,
+    config: ResolverConfig | None = None,
+    labelled: Sequence[LabelledPair] = (),
+) -> Resolution:
     """Resolve `records` into clusters of the same customer."""
     config = config or ResolverConfig()
     context = StoreContext(config.default_country, today)
@@ -101,8 +105,15 @@ DEPENDENCIES = tuple(
 )
 
 
-def _fit(columns: Columns, levels: LevelArray, left: IntArray, right: IntArray, config: ResolverConfig,
-         ids: list[str], labelled: Sequence[LabelledPair]) -> MatchModel:
+def _fit(
+    columns: Columns,
+    levels: LevelArray,
+    left: IntArray,
+    right: IntArray,
+    config: ResolverConfig,
+    ids: list[str],
+    labelled: Sequence[LabelledPair],
+) -> MatchModel:
     a, b = random_pairs(columns.size, config.u_sample_pairs, config.seed)
     u = estimate_u(compare_pairs(columns, a, b), COMPARISONS)
     sessions = []
@@ -118,7 +129,9 @@ def _fit(columns: Columns, levels: LevelArray, left: IntArray, right: IntArray, 
     return fit_model(sessions, levels, total, u, COMPARISONS, anchor, config.em_iterations, DEPENDENCIES)
 
 
-def _labelled_levels(columns: Columns, ids: list[str], labelled: Sequence[LabelledPair]) -> LabelledLevels | None:
+def _labelled_levels(
+    columns: Columns, ids: list[str], labelled: Sequence[LabelledPair]
+) -> LabelledLevels | None:
     position = {record_id: index for index, record_id in enumerate(ids)}
     known = [p for p in labelled if p.is_match and p.left_id in position and p.right_id in position]
     if not known:

@@ -13,8 +13,9 @@ from stockbridge.identity.compare import FloatArray, LevelArray
 from stockbridge.identity.fellegi_sunter import TF_CLIP_BITS, MatchModel, level_bits
 
 
-def field_contributions(model: MatchModel, columns: Columns, levels: LevelArray,
-                        left: IntArray, right: IntArray) -> FloatArray:
+def field_contributions(
+    model: MatchModel, columns: Columns, levels: LevelArray, left: IntArray, right: IntArray
+) -> FloatArray:
     """Bits per pair and field (pairs × fields), term-frequency adjusted on exact agreement."""
     result = np.empty((len(levels), len(model.fields)), dtype=np.float64)
     for index, field in enumerate(model.fields):
@@ -30,8 +31,9 @@ def field_contributions(model: MatchModel, columns: Columns, levels: LevelArray,
     return result
 
 
-def _tf_adjustment(columns: Columns, tf_column: str, u_exact: float, column: LevelArray,
-                   left: IntArray, right: IntArray) -> FloatArray:
+def _tf_adjustment(
+    columns: Columns, tf_column: str, u_exact: float, column: LevelArray, left: IntArray, right: IntArray
+) -> FloatArray:
     exact = column == 0
     frequency = np.maximum(columns.frequency(tf_column, columns.codes[tf_column][left]), 1e-9)
     adjustment = np.clip(np.log2(u_exact / frequency), -TF_CLIP_BITS, TF_CLIP_BITS)
@@ -41,15 +43,18 @@ def _tf_adjustment(columns: Columns, tf_column: str, u_exact: float, column: Lev
 
 def total_bits(model: MatchModel, contributions: FloatArray) -> FloatArray:
     """Prior plus the sum of field contributions."""
-    return model.prior_bits + contributions.sum(axis=1)
+    bits: FloatArray = model.prior_bits + contributions.sum(axis=1)
+    return bits
 
 
 def probability(bits: FloatArray) -> FloatArray:
     """Match probability from match weight in bits."""
-    return 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+    chance: FloatArray = 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+    return chance
 
 
-def score_pairs(model: MatchModel, columns: Columns, levels: LevelArray,
-                left: IntArray, right: IntArray) -> FloatArray:
+def score_pairs(
+    model: MatchModel, columns: Columns, levels: LevelArray, left: IntArray, right: IntArray
+) -> FloatArray:
     """Match probability of each pair."""
     return probability(total_bits(model, field_contributions(model, columns, levels, left, right)))

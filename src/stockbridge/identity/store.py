@@ -17,7 +17,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 proposals = sa.Table(
-    "customer_merge_proposals", metadata,
+    "customer_merge_proposals",
+    metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("cluster_id", sa.String(200), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, index=True),
@@ -28,13 +29,15 @@ proposals = sa.Table(
     sa.Column("decided_by", sa.String(200)),
 )
 members = sa.Table(
-    "customer_merge_members", metadata,
+    "customer_merge_members",
+    metadata,
     sa.Column("proposal_id", sa.String(64), sa.ForeignKey("customer_merge_proposals.id"), primary_key=True),
     sa.Column("record_id", sa.String(200), primary_key=True),
     sa.Column("previous_cluster_id", sa.String(200)),
 )
 assignments = sa.Table(
-    "customer_cluster_assignments", metadata,
+    "customer_cluster_assignments",
+    metadata,
     sa.Column("record_id", sa.String(200), primary_key=True),
     sa.Column("cluster_id", sa.String(200), nullable=False, index=True),
 )
@@ -66,14 +69,22 @@ class MergeStore:
 
     def add(self, proposal: StoredProposal) -> None:
         with self._engine.begin() as conn:
-            conn.execute(proposals.insert().values(
-                id=proposal.id, cluster_id=proposal.cluster_id, status=proposal.status,
-                confidence=proposal.confidence, golden=proposal.golden, created_at=proposal.created_at,
-                decided_at=proposal.decided_at, decided_by=proposal.decided_by,
-            ))
-            conn.execute(members.insert(), [
-                {"proposal_id": proposal.id, "record_id": record_id} for record_id in proposal.record_ids
-            ])
+            conn.execute(
+                proposals.insert().values(
+                    id=proposal.id,
+                    cluster_id=proposal.cluster_id,
+                    status=proposal.status,
+                    confidence=proposal.confidence,
+                    golden=proposal.golden,
+                    created_at=proposal.created_at,
+                    decided_at=proposal.decided_at,
+                    decided_by=proposal.decided_by,
+                )
+            )
+            conn.execute(
+                members.insert(),
+                [{"proposal_id": proposal.id, "record_id": record_id} for record_id in proposal.record_ids],
+            )
 
     def find(self, proposal_id: str) -> StoredProposal | None:
         found = self.list(ids=(proposal_id,))
@@ -88,17 +99,29 @@ class MergeStore:
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
             wanted = [row["id"] for row in rows]
-            member_rows = conn.execute(
-                sa.select(members.c.proposal_id, members.c.record_id)
-                .where(members.c.proposal_id.in_(wanted)).order_by(members.c.record_id)
-            ).all() if wanted else []
+            member_rows = (
+                conn.execute(
+                    sa.select(members.c.proposal_id, members.c.record_id)
+                    .where(members.c.proposal_id.in_(wanted))
+                    .order_by(members.c.record_id)
+                ).all()
+                if wanted
+                else []
+            )
         by_proposal: dict[str, list[str]] = {}
         for proposal_id, record_id in member_rows:
             by_proposal.setdefault(proposal_id, []).append(record_id)
         return [_proposal(row, by_proposal.get(row["id"], [])) for row in rows]
 
-    def transition(self, proposal_id: str, expected: Sequence[str], status: str, at: datetime,
-                   by: str | None, apply: bool | None = None) -> bool:
+    def transition(
+        self,
+        proposal_id: str,
+        expected: Sequence[str],
+        status: str,
+        at: datetime,
+        by: str | None,
+        apply: bool | None = None,
+    ) -> bool:
         """Move to `status` if currently in `expected`; apply or undo assignments atomically."""
         with self._engine.begin() as conn:
             changed = conn.execute(
@@ -123,35 +146,55 @@ class MergeStore:
 
 
 def _apply(conn: sa.Connection, proposal_id: str) -> None:
-    cluster_id = conn.execute(sa.select(proposals.c.cluster_id).where(proposals.c.id == proposal_id)).scalar_one()
-    records = conn.execute(sa.select(members.c.record_id).where(members.c.proposal_id == proposal_id)).scalars().all()
+    cluster_id = conn.execute(
+        sa.select(proposals.c.cluster_id).where(proposals.c.id == proposal_id)
+    ).scalar_one()
+    records = (
+        conn.execute(sa.select(members.c.record_id).where(members.c.proposal_id == proposal_id))
+        .scalars()
+        .all()
+    )
     for record_id in sorted(records):
         previous = conn.execute(
             sa.select(assignments.c.cluster_id).where(assignments.c.record_id == record_id)
         ).scalar_one_or_none()
-        conn.execute(members.update().where(members.c.proposal_id == proposal_id, members.c.record_id == record_id)
-                     .values(previous_cluster_id=previous))
+        conn.execute(
+            members.update()
+            .where(members.c.proposal_id == proposal_id, members.c.record_id == record_id)
+            .values(previous_cluster_id=previous)
+        )
         if previous is None:
             conn.execute(assignments.insert().values(record_id=record_id, cluster_id=cluster_id))
         else:
-            conn.execute(assignments.update().where(assignments.c.record_id == record_id)
-                         .values(cluster_id=cluster_id))
+            conn.execute(
+                assignments.update().where(assignments.c.record_id == record_id).values(cluster_id=cluster_id)
+            )
 
 
 def _undo(conn: sa.Connection, proposal_id: str) -> None:
-    rows = conn.execute(sa.select(members.c.record_id, members.c.previous_cluster_id)
-                        .where(members.c.proposal_id == proposal_id).order_by(members.c.record_id)).all()
+    rows = conn.execute(
+        sa.select(members.c.record_id, members.c.previous_cluster_id)
+        .where(members.c.proposal_id == proposal_id)
+        .order_by(members.c.record_id)
+    ).all()
     for record_id, previous in rows:
         if previous is None:
             conn.execute(assignments.delete().where(assignments.c.record_id == record_id))
         else:
-            conn.execute(assignments.update().where(assignments.c.record_id == record_id)
-                         .values(cluster_id=previous))
+            conn.execute(
+                assignments.update().where(assignments.c.record_id == record_id).values(cluster_id=previous)
+            )
 
 
 def _proposal(row: sa.RowMapping, record_ids: list[str]) -> StoredProposal:
     return StoredProposal(
-        id=row["id"], cluster_id=row["cluster_id"], status=row["status"], confidence=float(row["confidence"]),
-        golden=dict(row["golden"]), created_at=row["created_at"], decided_at=row["decided_at"],
-        decided_by=row["decided_by"], record_ids=tuple(record_ids),
+        id=row["id"],
+        cluster_id=row["cluster_id"],
+        status=row["status"],
+        confidence=float(row["confidence"]),
+        golden=dict(row["golden"]),
+        created_at=row["created_at"],
+        decided_at=row["decided_at"],
+        decided_by=row["decided_by"],
+        record_ids=tuple(record_ids),
     )
