@@ -1,0 +1,148 @@
+"""Relay-style cursor pagination and Shopify's search-syntax filter for list fields.
+
+`paginate` turns an ordered list into a connection value (`edges`, `nodes`, `pageInfo`) from
+`first`/`after` or `last`/`before`, with opaque base64 cursors and Shopify's page cap of 250.
+`matches` applies the subset of search syntax the emulator understands: space-separated terms
+(AND), `field:value`, `field:>value`, `>=`, `<`, `<=`, quoted values, `-field:value` negation.
+Unknown fields match nothing, as a filter on an unknown field narrows nothing useful.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from graphql import GraphQLError
+
+MAX_PAGE_SIZE = 250
+T = TypeVar("T")
+FieldGetter = Callable[[T, str], Any]
+
+
+def encode_cursor(record_id: int) -> str:
+    return base64.b64encode(json.dumps({"last_id": record_id}).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        value = json.loads(base64.b64decode(cursor.encode(), validate=True))
+        return int(value["last_id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GraphQLError("Invalid cursor for current pagination sort.") from exc
+
+
+def paginate(
+    items: Sequence[T],
+    id_of: Callable[[T], int],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> dict[str, Any]:
+    """One page of `items` as a connection value."""
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last")
+    for size in (first, last):
+        if size is not None and (size < 0 or size > MAX_PAGE_SIZE):
+            raise GraphQLError(
+                f"The maximum number of items that can be requested per page is {MAX_PAGE_SIZE}."
+            )
+    ids = [id_of(item) for item in items]
+    start, end = 0, len(items)
+    if after is not None:
+        start = _position(ids, decode_cursor(after)) + 1
+    if before is not None:
+        end = _position(ids, decode_cursor(before))
+    window = list(items[start:end])
+    has_next = has_previous = False
+    if first is not None:
+        has_next = len(window) > first or end < len(items)
+        window = window[:first]
+        has_previous = start > 0
+    else:
+        assert last is not None
+        has_previous = len(window) > last or start > 0
+        window = window[max(0, len(window) - last) :]
+        has_next = end < len(items)
+    edges = [{"cursor": encode_cursor(id_of(item)), "node": item} for item in window]
+    return {
+        "edges": edges,
+        "nodes": window,
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def _position(ids: list[int], record_id: int) -> int:
+    try:
+        return ids.index(record_id)
+    except ValueError:
+        # The record left the result set; place the cursor by id order, as ids are monotonic.
+        return sum(1 for i in ids if i < record_id) - (0 if record_id in ids else 1)
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    op: str
+    value: str
+    negated: bool
+
+
+def parse_query(query: str | None) -> list[Term]:
+    if not query:
+        return []
+    terms = []
+    for token in shlex.split(query, posix=True):
+        if token.upper() in ("AND", "OR"):
+            continue
+        negated = token.startswith("-")
+        token = token.lstrip("-")
+        if ":" not in token:
+            terms.append(Term("default", ":", token, negated))
+            continue
+        field, rest = token.split(":", 1)
+        op = next((o for o in (">=", "<=", ">", "<") if rest.startswith(o)), ":")
+        value = rest[len(op) :] if op != ":" else rest
+        terms.append(Term(field.lower(), op, value.strip("'\""), negated))
+    return terms
+
+
+def matches(record: T, terms: list[Term], get: FieldGetter[T]) -> bool:
+    return all(_match(get(record, t.field), t) != t.negated for t in terms)
+
+
+def _match(actual: Any, term: Term) -> bool:
+    if actual is None:
+        return False
+    if isinstance(actual, datetime):
+        try:
+            wanted: Any = datetime.fromisoformat(term.value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        if wanted.tzinfo is None:
+            wanted = wanted.replace(tzinfo=actual.tzinfo)
+    elif isinstance(actual, bool):
+        wanted = term.value.lower() == "true"
+    elif isinstance(actual, int):
+        try:
+            wanted = int(term.value)
+        except ValueError:
+            return False
+    else:
+        actual, wanted = str(actual).lower(), term.value.lower()
+        if term.op == ":" and wanted.endswith("*"):
+            return bool(actual.startswith(wanted[:-1]))
+    if term.op == ":":
+        return bool(actual == wanted)
+    comparisons = {">": actual > wanted, ">=": actual >= wanted, "<": actual < wanted, "<=": actual <= wanted}
+    return bool(comparisons[term.op])

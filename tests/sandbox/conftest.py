@@ -1,0 +1,116 @@
+"""Fixtures for the emulator tests: running emulators on loopback and a webhook receiver."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from stockbridge.sandbox.clock import FrozenClock
+from stockbridge.sandbox.server import ThreadedEmulatorServer
+from stockbridge.sandbox.shopify import DEFAULT_TOKEN, ShopifyEmulator
+from stockbridge.sandbox.shopify.storefront import seed
+
+SHOP_SEED: dict[str, Any] = {
+    "locations": ["Shop location", "Warehouse"],
+    "products": [
+        {
+            "title": "Tee",
+            "variants": [
+                {"sku": "TEE-S", "price": "10.00", "available": {"Shop location": 5, "Warehouse": 2}},
+                {"sku": "TEE-M", "price": "10.00", "available": {"Shop location": 3}},
+            ],
+        },
+        {"title": "Mug", "variants": [{"sku": "MUG", "price": "7.50", "available": {"Shop location": 0}}]},
+    ],
+    "customers": [{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}],
+}
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """A loopback HTTP server that records every POST and answers `status`."""
+
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    status: int = 200
+
+    def topics(self) -> list[str]:
+        return [
+            r.headers.get("X-Shopify-Topic") or r.headers.get("X-WC-Webhook-Topic", "") for r in self.requests
+        ]
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    state = WebhookReceiver(url="")
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock:
+                state.requests.append(Received(self.path, dict(self.headers.items()), body))
+            self.send_response(state.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class ShopifyHarness:
+    emulator: ShopifyEmulator
+    server: ThreadedEmulatorServer
+    clock: FrozenClock
+    seeded: dict[str, Any]
+    client: httpx.Client
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None, version: str = "2026-04") -> Any:
+        response = self.client.post(
+            f"/admin/api/{version}/graphql.json", json={"query": query, "variables": variables or {}}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def item_gid(self, product: int = 0, variant: int = 0) -> str:
+        return f"gid://shopify/InventoryItem/{self.seeded['products'][product]['variants'][variant]['inventory_item_id']}"
+
+    def location_gid(self, index: int = 0) -> str:
+        return str(self.seeded["locations"][index]["admin_graphql_api_id"])
+
+
+@pytest.fixture
+def shopify() -> Iterator[ShopifyHarness]:
+    clock = FrozenClock()
+    emulator = ShopifyEmulator(clock=clock)
+    seeded = seed(emulator.store, SHOP_SEED)
+    server = ThreadedEmulatorServer(emulator)
+    server.start()
+    client = httpx.Client(
+        base_url=server.base_url, headers={"X-Shopify-Access-Token": DEFAULT_TOKEN}, timeout=10
+    )
+    yield ShopifyHarness(emulator, server, clock, seeded, client)
+    client.close()
+    server.stop()
