@@ -1,13 +1,22 @@
 """The one command-line entry point, `stockbridge ...`.
 
-Each command group lives in the package that owns its use case; this module only wires them.
+Each command group lives in its own module (`stockbridge.cli_commands.*`, or the package that owns
+its use case); this module only wires them. Nothing is built at import time: every command builds
+its settings and hub context from `--db` when it runs.
 """
 
 from __future__ import annotations
 
+import functools
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="stockbridge: the stock hub.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="stockbridge: the stock hub.",
+)
 
 
 def _register_groups() -> None:
@@ -15,11 +24,33 @@ def _register_groups() -> None:
     from stockbridge.identity.cli import app as customers_app
 
     app.add_typer(customers_app, name="customers", help="Customer identity resolution.")
+    _register_core()
+
+
+def _register_core() -> None:
+    from stockbridge.cli_commands import db, demo, importing, inspect, stock
+
+    app.command("init")(db.init)
+    app.command("serve")(db.serve)
+    app.add_typer(importing.app, name="import")
+    app.command("balances")(stock.balances)
+    app.command("available")(stock.available)
+    app.add_typer(inspect.explain_app, name="explain")
+    app.add_typer(inspect.quarantine_app, name="quarantine")
+    app.command("verify")(inspect.verify)
+    app.add_typer(inspect.reservations_app, name="reservations")
+    app.command("demo")(demo.demo)
+
+
+@functools.cache
+def get_app() -> typer.Typer:
+    """The app with every group registered (once); tests drive this through typer's CliRunner."""
+    _register_groups()
+    return app
 
 
 def main() -> None:
-    _register_groups()
-    app()
+    get_app()()
 
 
 if __name__ == "__main__":
