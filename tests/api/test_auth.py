@@ -1,0 +1,71 @@
+"""API-key auth: constant-time check of X-API-Key against every configured key, never echoed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from stockbridge.api import create_app
+from stockbridge.api.auth import AuthConfigurationError, key_matches
+from stockbridge.services.context import HubContext
+from stockbridge.settings import Settings
+from tests.api.conftest import API_KEY, OTHER_KEY
+from tests.api.helpers import V1, assert_problem, ok
+
+
+@pytest.fixture
+def offline_ctx() -> HubContext:
+    """A context whose database is never touched: auth answers before any query."""
+    return HubContext(sa.create_engine("sqlite://"))
+
+
+def test_missing_key_is_a_401_problem(settings: Settings, offline_ctx: HubContext) -> None:
+    client = TestClient(create_app(settings, offline_ctx, expiry_sweep=None))
+    body = assert_problem(client.get(f"{V1}/skus"), 401, "unauthorized")
+    assert "X-API-Key" in body["detail"]
+
+
+def test_wrong_key_is_a_401_and_never_echoed(
+    settings: Settings, offline_ctx: HubContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = TestClient(create_app(settings, offline_ctx, expiry_sweep=None))
+    response = client.post(f"{V1}/events", json={}, headers={"X-API-Key": API_KEY + "x"})
+    assert_problem(response, 401, "unauthorized")
+    assert API_KEY not in response.text and API_KEY not in caplog.text
+
+
+def test_every_configured_key_is_accepted(client: TestClient) -> None:
+    assert ok(client.get(f"{V1}/skus")) == []
+    assert ok(client.get(f"{V1}/skus", headers={"X-API-Key": OTHER_KEY})) == []
+
+
+def test_healthz_and_docs_need_no_key(anonymous: TestClient) -> None:
+    assert ok(anonymous.get("/healthz")) == {"status": "ok", "database": "ok"}
+    assert anonymous.get("/docs").status_code == 200
+    assert anonymous.get("/openapi.json").status_code == 200
+
+
+def test_no_keys_configured_refuses_to_start(offline_ctx: HubContext) -> None:
+    with pytest.raises(AuthConfigurationError, match="no API keys configured"):
+        create_app(Settings(api_keys=[]), offline_ctx)
+
+
+def test_an_empty_key_refuses_to_start(offline_ctx: HubContext) -> None:
+    with pytest.raises(AuthConfigurationError, match="empty API key"):
+        create_app(Settings(api_keys=[SecretStr("")]), offline_ctx)
+
+
+def test_auth_can_be_switched_off_explicitly(ctx: HubContext) -> None:
+    app = create_app(Settings(api_keys=[]), ctx, require_auth=False, expiry_sweep=None)
+    assert ok(TestClient(app).get(f"{V1}/locations")) == []
+
+
+def test_key_comparison_checks_all_keys() -> None:
+    keys = [b"alpha", b"beta"]
+    assert key_matches("beta", keys) and key_matches("alpha", keys)
+    assert not key_matches("bet", keys) and not key_matches("", keys)
