@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -101,16 +102,24 @@ class ShopifyHarness:
         return str(self.seeded["locations"][index]["admin_graphql_api_id"])
 
 
-@pytest.fixture
-def shopify() -> Iterator[ShopifyHarness]:
+@contextmanager
+def running_shopify(**options: Any) -> Iterator[ShopifyHarness]:
+    """A seeded Shopify emulator on a frozen clock, served from a background thread."""
     clock = FrozenClock()
-    emulator = ShopifyEmulator(clock=clock)
+    emulator = ShopifyEmulator(clock=clock, **options)
     seeded = seed(emulator.store, SHOP_SEED)
     server = ThreadedEmulatorServer(emulator)
     server.start()
-    client = httpx.Client(
-        base_url=server.base_url, headers={"X-Shopify-Access-Token": DEFAULT_TOKEN}, timeout=10
-    )
-    yield ShopifyHarness(emulator, server, clock, seeded, client)
-    client.close()
-    server.stop()
+    headers = {"X-Shopify-Access-Token": DEFAULT_TOKEN}
+    client = httpx.Client(base_url=server.base_url, headers=headers, timeout=10)
+    try:
+        yield ShopifyHarness(emulator, server, clock, seeded, client)
+    finally:
+        client.close()
+        server.stop()
+
+
+@pytest.fixture
+def shopify() -> Iterator[ShopifyHarness]:
+    with running_shopify() as harness:
+        yield harness

@@ -1,0 +1,59 @@
+"""Shopify's cost model: `extensions.cost` on every answer and a leaky bucket that throttles."""
+
+from __future__ import annotations
+
+from tests.sandbox.conftest import ShopifyHarness, running_shopify
+
+PAGE = "{ productVariants(first: 10) { nodes { id inventoryItem { id } } } }"  # requested 2 + 10 * 2 = 22
+
+
+def test_every_answer_reports_requested_and_actual_cost(shopify: ShopifyHarness) -> None:
+    cost = shopify.gql(PAGE)["extensions"]["cost"]
+    assert cost["requestedQueryCost"] == 22
+    assert cost["actualQueryCost"] == 2 + 3 * 2  # three variants came back; the rest is refunded
+    assert cost["throttleStatus"] == {
+        "maximumAvailable": 2000,
+        "currentlyAvailable": 2000 - 8,
+        "restoreRate": 100,
+    }
+
+
+def test_an_empty_bucket_throttles_without_executing_and_refills_with_time() -> None:
+    with running_shopify(bucket_size=50, restore_rate=10) as shop:
+        statuses = [
+            shop.gql(PAGE)["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] for _ in range(4)
+        ]
+        assert statuses == [42, 34, 26, 18]  # each call holds 22 then refunds 14
+        throttled = shop.gql(PAGE)
+        assert "data" not in throttled
+        assert throttled["errors"] == [
+            {
+                "message": "Throttled",
+                "extensions": {
+                    "code": "THROTTLED",
+                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                },
+            }
+        ]
+        assert throttled["extensions"]["cost"]["actualQueryCost"] is None
+        assert throttled["extensions"]["cost"]["requestedQueryCost"] == 22
+        assert shop.emulator.counters.get("shopify_throttled") == 1
+        shop.clock.advance(0.2)  # 18 + 2 restored, 22 needed
+        assert "data" not in shop.gql(PAGE)
+        shop.clock.advance(0.3)
+        assert shop.gql(PAGE)["data"]["productVariants"]["nodes"]
+
+
+def test_hard_throttle_fault_throttles_every_request(shopify: ShopifyHarness) -> None:
+    shopify.client.post("/_emulator/faults", json={"hard_throttle": True})
+    assert shopify.gql(PAGE)["errors"][0]["extensions"]["code"] == "THROTTLED"
+    shopify.client.post("/_emulator/faults", json={"hard_throttle": False})
+    assert "data" in shopify.gql(PAGE)
+
+
+def test_a_query_over_1000_points_is_refused(shopify: ShopifyHarness) -> None:
+    query = "{ products(first: 250) { nodes { variants(first: 250) { nodes { id } } } } }"
+    body = shopify.gql(query)
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+    assert "exceeds the single query max cost limit (1000)" in body["errors"][0]["message"]
