@@ -69,3 +69,12 @@ def test_key_comparison_checks_all_keys() -> None:
     keys = [b"alpha", b"beta"]
     assert key_matches("beta", keys) and key_matches("alpha", keys)
     assert not key_matches("bet", keys) and not key_matches("", keys)
+
+
+def test_customer_endpoints_sit_behind_the_same_key(settings: Settings, offline_ctx: HubContext) -> None:
+    pytest.importorskip("stockbridge.identity.api")
+    app = create_app(settings, offline_ctx, expiry_sweep=None)
+    customer_paths = [p for p in app.openapi()["paths"] if p.startswith(f"{V1}/customers/")]
+    assert customer_paths
+    post_paths = [p for p in customer_paths if "post" in app.openapi()["paths"][p]]
+    assert_problem(TestClient(app).post(post_paths[0], json={}), 401, "unauthorized")
