@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stockbridge.cli_commands.catalog_formats import read_catalog_json
@@ -88,7 +89,7 @@ def _show_day(day: DemoDay) -> None:
         if label.startswith("order "):
             fates[next((w for w in _FATES if outcome.startswith(w)), "other")] += 1
         else:
-            table.add_row(f"{at:%H:%M}", label, outcome)
+            table.add_row(f"{at:%H:%M}", escape(label), escape(outcome))
     console().print(table)
     summary = ", ".join(f"{fates[w]} {w}" for w in (*_FATES, "other") if fates[w])
     console().print(f"random orders: {day.orders} ({summary or 'none'}); holds not paid in time expire")

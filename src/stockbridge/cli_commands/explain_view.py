@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -39,10 +40,13 @@ def show_listing(out: Console, data: Mapping[str, Any]) -> None:
     steps = Table("step", "rule", "detail", "before", "after", title="How the number was made")
     steps.columns[3].justify = steps.columns[4].justify = "right"
     for n, step in enumerate(data["steps"], 1):
-        steps.add_row(str(n), step["rule"], step["detail"], str(step["before"]), f"[bold]{step['after']}[/]")
+        steps.add_row(
+            str(n), step["rule"], escape(step["detail"]), str(step["before"]), f"[bold]{step['after']}[/]"
+        )
     out.print(steps)
     for where, events in data["recent_events"].items():
-        out.print(events_table(f"Recent events of {where}", events))
+        if events:  # a location that never held the SKU has nothing to show
+            out.print(events_table(f"Recent events of {where}", events))
 
 
 def _supply_table(locations: Sequence[Mapping[str, Any]]) -> Table:
@@ -54,7 +58,9 @@ def _supply_table(locations: Sequence[Mapping[str, Any]]) -> Table:
             for c in loc["components"]
         )
         online = "yes" if loc["online"] else "[red]no (offline)[/]"
-        table.add_row(loc["location"], online, str(loc["available"]), str(loc["counted"]), parts or "-")
+        table.add_row(
+            escape(loc["location"]), online, str(loc["available"]), str(loc["counted"]), escape(parts) or "-"
+        )
     if not locations:
         table.caption = "the listing has no feeding location"
     return table
@@ -71,9 +77,9 @@ def events_table(title: str, events: Sequence[Mapping[str, Any]]) -> Table:
             str(e["event_id"]),
             e["type"],
             changes,
-            e["idempotency_key"],
-            e["source"] or "",
-            note,
+            escape(e["idempotency_key"]),
+            escape(e["source"] or ""),
+            escape(note),
             e["recorded_at"][:16].replace("T", " "),
         )
     if not events:

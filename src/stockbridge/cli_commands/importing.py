@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stockbridge.cli_commands import catalog_formats, stock_formats
@@ -114,7 +115,7 @@ def _show_catalog_report(report: CatalogImportReport) -> None:
     if report.rejected:
         table = Table("kind", "where", "reason", title="Rejected catalog records")
         for row in report.rejected[:SHOWN_REJECTS]:
-            table.add_row(row.kind, row.where, row.error or "")
+            table.add_row(row.kind, row.where, escape(row.error or ""))
         out.print(table)
         _more(len(report.rejected), "")
 
@@ -130,7 +131,7 @@ def _show_stock_report(report: StockImportReport) -> None:
     if rejected:
         table = Table("where", "field", "reason", "quarantine id", title="Rejected rows")
         for r in rejected[:SHOWN_REJECTS]:
-            table.add_row(r.where, r.field or "", r.message or "", str(r.quarantine_id or ""))
+            table.add_row(r.where, escape(r.field or ""), escape(r.message or ""), str(r.quarantine_id or ""))
         out.print(table)
         _more(len(rejected), " (stockbridge quarantine list)")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stockbridge.cli_commands.explain_view import show_balance, show_listing
@@ -101,7 +102,13 @@ def quarantine_table(items: list[QuarantinedItem], title: str) -> Table:
     table = Table("id", "status", "source", "error", "field", "message", "attempts", title=title)
     for i in items:
         table.add_row(
-            str(i.id), i.status, i.source or "", i.error_code, i.field or "", i.message, str(i.attempts)
+            str(i.id),
+            i.status,
+            escape(i.source or ""),
+            i.error_code,
+            escape(i.field or ""),
+            escape(i.message),
+            str(i.attempts),
         )
     if not items:
         table.caption = "nothing here"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stockbridge.domain.clock import Clock
@@ -70,7 +71,7 @@ def command_errors() -> Iterator[None]:
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    err_console().print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

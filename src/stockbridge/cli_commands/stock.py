@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stockbridge.cli_commands.runtime import DbOption, JsonOption, console, hub, print_json
@@ -55,7 +56,9 @@ def balance_table(rows: list[BalanceView]) -> Table:
         table.columns[c].justify = "right"
     for r in rows:
         q = r.quantities
-        table.add_row(r.sku, r.location, *(str(q.get(s)) for s in STATES), f"[bold]{q.available}[/]")
+        table.add_row(
+            escape(r.sku), escape(r.location), *(str(q.get(s)) for s in STATES), f"[bold]{q.available}[/]"
+        )
     if not rows:
         table.caption = "no balances"
     return table
@@ -66,7 +69,7 @@ def atp_table(rows: list[ListingAtp]) -> Table:
     table.columns[2].justify = "right"
     for r in rows:
         how = " → ".join(f"{s.rule} {s.after}" for s in r.result.steps)
-        table.add_row(r.channel, r.sku, f"[bold]{r.result.quantity}[/]", how)
+        table.add_row(escape(r.channel), escape(r.sku), f"[bold]{r.result.quantity}[/]", how)
     if not rows:
         table.caption = "no listings"
     return table

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from stockbridge.cli_commands.stock_formats import StockRow
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
-from stockbridge.store.quarantine import insert_quarantine
+from stockbridge.store.quarantine import insert_quarantine, quarantine_row
 
 BATCH_SIZE = 1000
 KIND = "event"
@@ -95,11 +95,18 @@ def _quarantine_unreadable(ctx: HubContext, rows: list[StockRow], source: str) -
         return []
 
     def work(conn: sa.Connection) -> list[RowResult]:
-        out = []
-        for row in rows:
-            error = {"code": "malformed_row", "message": f"{row.where}: {row.error}", "field": "$"}
-            qid = insert_quarantine(conn, ctx.tenant_id, ctx.clock.now(), KIND, source, row.payload, error)
-            out.append(RowResult(row.where, "quarantined", None, "$", row.error, qid))
-        return out
+        now = ctx.clock.now()
+        ids = insert_quarantine(
+            conn,
+            [quarantine_row(ctx.tenant_id, now, KIND, source, row.payload, _malformed(row)) for row in rows],
+        )
+        return [
+            RowResult(row.where, "quarantined", None, "$", row.error, qid)
+            for row, qid in zip(rows, ids, strict=True)
+        ]
 
     return ctx.write(work)
+
+
+def _malformed(row: StockRow) -> dict[str, str]:
+    return {"code": "malformed_row", "message": f"{row.where}: {row.error}", "field": "$"}
