@@ -11,9 +11,7 @@ from pydantic import SecretStr
 from stockbridge.api import create_app
 from stockbridge.services.context import HubContext
 from stockbridge.settings import Settings
-
-API_KEY = "test-key-0123456789"
-OTHER_KEY = "second-key-abcdef"
+from tests.api.helpers import API_KEY, OTHER_KEY
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 V1 = "/api/v1"
+API_KEY = "test-key-0123456789"
+OTHER_KEY = "second-key-abcdef"
 
 
 def ok(response: Any, status: int = 200) -> Any:

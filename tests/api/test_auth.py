@@ -13,8 +13,7 @@ from stockbridge.api import create_app
 from stockbridge.api.auth import AuthConfigurationError, key_matches
 from stockbridge.services.context import HubContext
 from stockbridge.settings import Settings
-from tests.api.conftest import API_KEY, OTHER_KEY
-from tests.api.helpers import V1, assert_problem, ok
+from tests.api.helpers import API_KEY, OTHER_KEY, V1, assert_problem, ok
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from stockbridge.api.problems import field_path
 from stockbridge.api.sweeper import ExpirySweeper
 from stockbridge.services.context import HubContext
 from stockbridge.settings import Settings
-from tests.api.conftest import API_KEY
-from tests.api.helpers import V1, assert_problem, define_catalog
+from tests.api.helpers import API_KEY, V1, assert_problem, define_catalog
 
 
 def test_request_validation_errors_are_problems_naming_the_field(client: TestClient) -> None:
@@ -49,6 +48,11 @@ def test_domain_errors_keep_their_code_status_and_fields(client: TestClient) -> 
     assert conflict["existing_sku"] == "TEE" and conflict["field"] == "aliases"
     channel = client.put(f"{V1}/channels/web", json={"locations": ["WH1", "NOWHERE"]})
     assert assert_problem(channel, 422, "unknown_reference")["field"] == "locations"
+    bundle = client.put(f"{V1}/skus/SET", json={"components": {"MUG": 1, "GHOST": 1}})
+    assert assert_problem(bundle, 422, "unknown_reference")["field"] == "components"
+    assert_problem(client.patch(f"{V1}/locations/NOWHERE", json={"online": False}), 404, "not_found")
+    assert_problem(client.post(f"{V1}/skus/GHOST/aliases", json={"connection": "c", "alias": "a"}), 404,
+                   "not_found")  # fmt: skip
     assert_problem(client.get(f"{V1}/no-such-route"), 404, "not_found")
     assert_problem(client.delete(f"{V1}/skus/MUG"), 405, "method_not_allowed")
 

@@ -12,8 +12,7 @@ from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.context import HubContext
 from stockbridge.services.reservations import expire_due
 from stockbridge.settings import Settings
-from tests.api.conftest import API_KEY
-from tests.api.helpers import V1, assert_problem, balance, define_catalog, ok, receive
+from tests.api.helpers import API_KEY, V1, assert_problem, balance, define_catalog, ok, receive
 
 
 def _hold(client: TestClient, key: str, *lines: tuple[str, int], **extra: Any) -> Any:

@@ -26,6 +26,8 @@ _RESERVED = {"type", "title", "status", "detail", "instance", "code"}
 # A field an error carries under a name RFC 9457 reserves keeps its value under another name.
 _RENAMED = {"status": "current_status", "type": "error_type", "title": "error_title"}
 _WRITES = {"POST", "PUT", "PATCH"}
+# Fields whose NotFoundError means "your request body names something unknown", not "no such URL".
+_BODY_REFERENCE_FIELDS = {"locations", "components"}
 
 
 def problem_response(
@@ -76,12 +78,7 @@ def error_problem(request: Request, error: StockbridgeError) -> JSONResponse:
 
 def _is_body_reference(request: Request, error: StockbridgeError) -> bool:
     field = error.fields.get("field")
-    return (
-        isinstance(error, NotFoundError)
-        and request.method in _WRITES
-        and isinstance(field, str)
-        and field not in request.path_params
-    )
+    return isinstance(error, NotFoundError) and request.method in _WRITES and field in _BODY_REFERENCE_FIELDS
 
 
 def field_path(loc: Sequence[str | int]) -> str:
