@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from stockbridge.services.catalog_places import list_channels, list_locations
@@ -36,7 +37,9 @@ def test_init_creates_the_schema_and_can_run_again(invoke: Invoke, tmp_path: Pat
     assert "balances" in sa.inspect(sa.create_engine(url)).get_table_names()
 
 
-def test_init_takes_the_url_from_the_environment(invoke: Invoke, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_init_takes_the_url_from_the_environment(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = sqlite_url(tmp_path / "from-env.db")
     monkeypatch.setenv("STOCKBRIDGE_DATABASE_URL", url)
     assert invoke("init").exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_explaining_something_unknown_is_one_clear_error(invoke: Invoke, stocked
     assert "Traceback" not in result.output
 
 
-def test_a_database_without_schema_asks_for_init(invoke: Invoke, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_database_without_schema_asks_for_init(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("balances", "--db", f"sqlite:///{tmp_path}/empty.db")
     assert result.exit_code == 1
     assert "stockbridge init" in result.stderr

@@ -7,6 +7,7 @@ and the ledger verification. `--keep-running` then serves the API on that databa
 from __future__ import annotations
 
 import json
+import secrets
 import tempfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
 from rich.markup import escape
 from rich.table import Table
 
@@ -62,8 +64,21 @@ def demo(
         f"\nlook around: [bold]stockbridge balances --db {url}[/] (also available, explain, quarantine list)"
     )
     if keep_running:
-        settings = load_settings(url)
-        run_api(settings.model_copy(update={"host": "127.0.0.1", "port": port or settings.port}))
+        _serve_demo(url, port)
+
+
+def _serve_demo(url: str, port: int | None) -> None:
+    """The API on loopback; without configured keys, a one-off key for this session is printed."""
+    settings = load_settings(url)
+    update: dict[str, object] = {"host": "127.0.0.1", "port": port or settings.port}
+    if not settings.api_keys:
+        key = secrets.token_urlsafe(16)
+        update["api_keys"] = [SecretStr(key)]
+        console().print("API key of this demo session (X-API-Key header, or Authorize in /docs):")
+        console().print(key, soft_wrap=True)
+    settings = settings.model_copy(update=update)
+    console().print(f"OpenAPI docs: http://127.0.0.1:{settings.port}/docs")
+    run_api(settings)
 
 
 def _start_of_day() -> datetime:
