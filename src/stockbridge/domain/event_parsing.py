@@ -7,6 +7,7 @@ idempotency key is keyed by its content hash, so the same delivery twice is stil
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,9 +44,11 @@ def parse_event(raw: Any) -> EventCommand:
     )
     if event_type is EventType.ADJUSTMENT and not draft.reason:
         raise ValidationError("an adjustment needs a reason", field="reason")
-    digest = content_hash(draft.canonical())
+    content = draft.canonical()
+    del content["idempotency_key"]
+    digest = content_hash(content)
     key = _text(raw, "idempotency_key") or f"content:{digest}"
-    return EventCommand(**{**draft.__dict__, "idempotency_key": key, "payload_hash": digest})
+    return replace(draft, idempotency_key=key, payload_hash=digest)
 
 
 def _event_type(value: Any) -> EventType:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -71,6 +71,12 @@ class EventLine:
     from_state: str | None = None
     to_state: str | None = None
 
+    def canonical(self) -> dict[str, Any]:
+        return {k: v for k in _LINE_KEYS if (v := getattr(self, k)) is not None}
+
+
+_LINE_KEYS = ("sku", "location", "quantity", "unit", "to_location", "disposition", "from_state", "to_state")
+
 
 @dataclass(frozen=True)
 class EventCommand:
@@ -85,11 +91,17 @@ class EventCommand:
     occurred_at: datetime | None = None
 
     def canonical(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("payload_hash")
-        data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
-        data["lines"] = [{k: v for k, v in asdict(line).items() if v is not None} for line in self.lines]
-        return data
+        """The event as plain JSON data, without its key and hash; what the hash is taken of."""
+        return {
+            "type": self.type.value,
+            "idempotency_key": self.idempotency_key,
+            "lines": [line.canonical() for line in self.lines],
+            "source": self.source,
+            "connection": self.connection,
+            "reference": self.reference,
+            "reason": self.reason,
+            "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
+        }
 
 
 @dataclass(frozen=True)

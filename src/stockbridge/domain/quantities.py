@@ -14,7 +14,7 @@ as a count or an adjustment, which may reveal that more was promised than exists
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +40,9 @@ HELD_WITHIN_ON_HAND: tuple[State, ...] = (
     State.SAFETY_STOCK,
 )
 AVAILABLE = "available"
+_NAMES = {s: s.value for s in State}
+_BY_NAME = {s.value: s for s in State}
+_COUNTED_IN_AVAILABLE = frozenset({State.ON_HAND, *HELD_WITHIN_ON_HAND})
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,24 @@ class Quantities:
 
     @property
     def available(self) -> int:
-        return self.on_hand - sum(self.get(s) for s in HELD_WITHIN_ON_HAND)
+        return (
+            self.on_hand
+            - self.committed
+            - self.reserved
+            - self.damaged
+            - self.quality_control
+            - self.safety_stock
+        )
 
     def get(self, state: State) -> int:
-        value: int = getattr(self, state.value)
+        value: int = getattr(self, _NAMES[state])
         return value
 
     def plus(self, delta: Delta) -> Quantities:
-        return replace(self, **{s.value: self.get(s) + d for s, d in delta.items()})
+        values = dict(self.__dict__)
+        for state, change in delta.changes:
+            values[_NAMES[state]] += change
+        return Quantities(**values)
 
     def as_dict(self) -> dict[str, int]:
         out = {s.value: self.get(s) for s in STATES}
@@ -84,7 +97,7 @@ class Delta:
 
     @classmethod
     def of(cls, **by_state: int) -> Delta:
-        return cls.from_pairs((State(k), v) for k, v in by_state.items())
+        return cls.from_pairs((_BY_NAME[k], v) for k, v in by_state.items())
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[State, int]]) -> Delta:
@@ -97,13 +110,20 @@ class Delta:
         return self.changes
 
     def get(self, state: State) -> int:
-        return dict(self.changes).get(state, 0)
+        for s, v in self.changes:
+            if s is state:
+                return v
+        return 0
 
     @property
     def available_change(self) -> int:
-        return self.get(State.ON_HAND) - sum(self.get(s) for s in HELD_WITHIN_ON_HAND)
+        return sum(v if s is State.ON_HAND else -v for s, v in self.changes if s in _COUNTED_IN_AVAILABLE)
 
     def __add__(self, other: Delta) -> Delta:
+        if not other.changes:
+            return self
+        if not self.changes:
+            return other
         return Delta.from_pairs((*self.changes, *other.changes))
 
     def __bool__(self) -> bool:

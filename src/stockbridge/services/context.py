@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from stockbridge.domain.clock import Clock, SystemClock
+from stockbridge.store.engine import writer_lock
 
 T = TypeVar("T")
 _TRANSIENT_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -43,7 +44,7 @@ class HubContext:
     def write(self, work: Callable[[sa.Connection], T]) -> T:
         for attempt in range(1, self.max_attempts + 1):
             try:
-                with self.engine.begin() as conn:
+                with writer_lock(self.engine), self.engine.begin() as conn:
                     return work(conn)
             except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
                 if attempt == self.max_attempts or not is_transient(error):

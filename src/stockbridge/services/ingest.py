@@ -9,7 +9,7 @@ key with different content is a conflict, quarantined too. Nothing is dropped si
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from stockbridge.errors import IdempotencyConflictError, InsufficientStockError,
 from stockbridge.services.context import HubContext
 from stockbridge.services.resolution import prefetch, resolve_lines
 from stockbridge.store import ledger
-from stockbridge.store.quarantine import insert_quarantine
+from stockbridge.store.quarantine import insert_quarantine, quarantine_row
 from stockbridge.store.references import ReferenceResolver
 from stockbridge.store.schema import inventory_events
 
@@ -56,14 +56,17 @@ def ingest_events(
 
     def work(conn: sa.Connection) -> IngestReport:
         outcomes = apply_payloads(conn, ctx, payloads)
-        for i, outcome in enumerate(outcomes):
-            if outcome.error is not None:
-                qid = insert_quarantine(
-                    conn, ctx.tenant_id, ctx.clock.now(), kind, source, payloads[i], outcome.error
-                )
-                outcomes[i] = EventOutcome(
-                    i, "quarantined", outcome.idempotency_key, None, outcome.error, qid
-                )
+        failed = [o for o in outcomes if o.error is not None]
+        now = ctx.clock.now()
+        ids = insert_quarantine(
+            conn,
+            [
+                quarantine_row(ctx.tenant_id, now, kind, source, payloads[o.index], o.error or {})
+                for o in failed
+            ],
+        )
+        for outcome, qid in zip(failed, ids, strict=True):
+            outcomes[outcome.index] = replace(outcome, status="quarantined", quarantine_id=qid)
         return IngestReport(outcomes)
 
     return ctx.write(work)
@@ -219,7 +222,7 @@ def _evaluate(
                 sku, location = resolver.names(plan.sku_id, plan.location_id)
                 shortfalls.append((line_no, Shortfall(sku, location, f.state, f.need, f.have)))
             local[key] = local[key].plus(plan.delta)
-            changes[key] = changes.get(key, Delta()) + plan.delta
+            changes[key] = changes[key] + plan.delta if key in changes else plan.delta
     if not shortfalls:
         state.update(local)
     return {k: d for k, d in changes.items() if d}, shortfalls

@@ -33,6 +33,8 @@ class Placement:
     location_id: int
     quantity: int
     auto_placed: bool
+    sku: str
+    location: str
 
 
 def place_lines(
@@ -49,10 +51,13 @@ def place_lines(
         parts = list(sku.components) if sku.is_bundle else [(sku.id, 1)]
         if line.location:
             location = resolver.location(line.location, request.connection, field=f"lines[{i}].location")
-            placed = [Placement(i, part, location.id, qty * per, False) for part, per in parts]
+            location_id, auto = location.id, False
         else:
-            location_id = _choose(conn, ctx, request, i, line, sku, qty, parts, excluded, taken)
-            placed = [Placement(i, part, location_id, qty * per, True) for part, per in parts]
+            location_id, auto = _choose(conn, ctx, request, i, line, sku, qty, parts, excluded, taken), True
+        placed = [
+            Placement(i, part, location_id, qty * per, auto, *resolver.names(part, location_id))
+            for part, per in parts
+        ]
         for p in placed:
             taken[(p.sku_id, p.location_id)] = taken.get((p.sku_id, p.location_id), 0) + p.quantity
         out += placed

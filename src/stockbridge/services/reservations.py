@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,22 +80,20 @@ def reserve(ctx: HubContext, request: ReserveRequest) -> ReservationView:
     if not request.lines:
         raise ValidationError("lines must be a non-empty list", field="lines")
     digest = content_hash(request.canonical())
-    known = _find_by_key(ctx, request.idempotency_key, digest)
-    if known is not None:
-        return known
     excluded: set[tuple[int, int]] = set()
-    for _ in range(4):
+    for attempt in range(4):
         with ctx.read() as conn:
+            if attempt == 0 and (known := _find_by_key(conn, ctx, request.idempotency_key, digest)):
+                return known
             placements = place_lines(conn, ctx, request, excluded)
         try:
-            reservation_id, duplicate = ctx.write(
+            view = ctx.write(
                 lambda conn, placed=placements: _hold(conn, ctx, request, digest, placed)  # type: ignore[misc]
             )
         except _Moved as moved:
             excluded |= moved.keys
             continue
-        view = get_reservation(ctx, reservation_id)
-        return ReservationView(**{**view.__dict__, "duplicate": duplicate})
+        return view
     with ctx.read() as conn:
         place_lines(conn, ctx, request, excluded)  # raises InsufficientStockError naming every short line
     raise InsufficientStockError([], idempotency_key=request.idempotency_key)
@@ -173,13 +171,14 @@ class _Moved(Exception):
 
 def _hold(
     conn: sa.Connection, ctx: HubContext, request: ReserveRequest, digest: str, placements: list[Placement]
-) -> tuple[str, bool]:
+) -> ReservationView:
     """Insert the reservation, its lines and ledger event, then the guarded updates, in one go."""
     raced = _key_row(conn, ctx, request.idempotency_key)
     if raced is not None:  # another process took this key since we looked
         _check_same(raced, request.idempotency_key, digest)
-        return str(raced.id), True
+        return replace(_view(conn, ctx, str(raced.id)), duplicate=True)
     now, reservation_id = ctx.clock.now(), str(uuid.uuid4())
+    expires_at = now + timedelta(seconds=request.ttl_s)
     channel_id = _channel_id(conn, ctx, request.channel) if request.channel else None
     conn.execute(
         sa.insert(reservations),
@@ -191,7 +190,7 @@ def _hold(
             "channel_id": channel_id,
             "reference": request.reference,
             "status": "held",
-            "expires_at": now + timedelta(seconds=request.ttl_s),
+            "expires_at": expires_at,
             "created_at": now,
             "updated_at": now,
         },
@@ -199,6 +198,7 @@ def _hold(
     merged = _merge(placements)
     _insert_lines(conn, ctx, reservation_id, merged)
     _record(conn, ctx, reservation_id, EventType.RESERVATION_HELD, merged, now)
+    ledger.mark_listings_dirty(conn, ctx.tenant_id, {s for (s, _), _ in merged}, now)
     # The guarded updates come last, in key order: row locks are held only until the commit.
     short = [
         key
@@ -220,8 +220,11 @@ def _hold(
             describe_shortfalls(conn, ctx, [(k, q) for k, q in merged if k in short]),
             idempotency_key=request.idempotency_key,
         )
-    ledger.mark_listings_dirty(conn, ctx.tenant_id, {s for (s, _), _ in merged}, now)
-    return reservation_id, False
+    names = {(p.sku_id, p.location_id): (p.sku, p.location) for p in placements}
+    lines = [{"sku": names[k][0], "location": names[k][1], "quantity": q} for k, q in merged]
+    return ReservationView(
+        reservation_id, "held", request.idempotency_key, request.channel, request.reference, expires_at, lines
+    )
 
 
 def _merge(placements: list[Placement]) -> list[tuple[tuple[int, int], int]]:
@@ -343,14 +346,12 @@ def _raise_not_held(conn: sa.Connection, ctx: HubContext, reservation_id: str, a
     )
 
 
-def _find_by_key(ctx: HubContext, key: str, digest: str) -> ReservationView | None:
-    with ctx.read() as conn:
-        row = _key_row(conn, ctx, key)
-        if row is None:
-            return None
-        _check_same(row, key, digest)
-        view = _view(conn, ctx, str(row.id))
-    return ReservationView(**{**view.__dict__, "duplicate": True})
+def _find_by_key(conn: sa.Connection, ctx: HubContext, key: str, digest: str) -> ReservationView | None:
+    row = _key_row(conn, ctx, key)
+    if row is None:
+        return None
+    _check_same(row, key, digest)
+    return replace(_view(conn, ctx, str(row.id)), duplicate=True)
 
 
 def _key_row(conn: sa.Connection, ctx: HubContext, key: str) -> Any:

@@ -9,6 +9,12 @@ updates re-check their condition after waiting for a row lock.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +55,50 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+class SqliteWriterLock:
+    """One writer at a time across threads and processes, queued by the kernel.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so many processes contending
+    for the write lock mostly sleep. Taking an exclusive `flock` on a side file first makes
+    waiters wake the moment the previous writer commits.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self._path = f"{database_path}.writer-lock"
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._thread_lock:
+            fd = self._descriptor()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child needs its own open file
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+_writer_locks: weakref.WeakKeyDictionary[Engine, SqliteWriterLock] = weakref.WeakKeyDictionary()
+
+
+def writer_lock(engine: Engine) -> AbstractContextManager[None]:
+    """The cross-process writer lock of a file-backed SQLite engine; a no-op elsewhere."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return nullcontext()
+    if engine not in _writer_locks:
+        _writer_locks[engine] = SqliteWriterLock(database)
+    return _writer_locks[engine].hold()
 
 
 def sqlite_url(path: Path | str) -> str:

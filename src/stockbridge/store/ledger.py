@@ -113,13 +113,35 @@ def read_balances(conn: sa.Connection, tenant_id: int, keys: Iterable[Key]) -> d
 
 
 def insert_events(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Append events; returns their ids in the order given."""
+    """Append events (one executemany); returns their ids in the order given.
+
+    Ids are read back by idempotency key: an INSERT ... RETURNING that must keep parameter
+    order falls back to one statement per row on SQLite.
+    """
     if not rows:
         return []
-    result = conn.execute(
-        sa.insert(inventory_events).returning(inventory_events.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [row.id for row in result]
+    if len(rows) == 1:
+        return [
+            int(
+                conn.execute(
+                    sa.insert(inventory_events).returning(inventory_events.c.id), rows[0]
+                ).scalar_one()
+            )
+        ]
+    conn.execute(sa.insert(inventory_events), list(rows))
+    tenant_id = rows[0]["tenant_id"]
+    keys = [row["idempotency_key"] for row in rows]
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        ids.update(
+            conn.execute(
+                sa.select(inventory_events.c.idempotency_key, inventory_events.c.id).where(
+                    inventory_events.c.tenant_id == tenant_id,
+                    inventory_events.c.idempotency_key.in_(keys[start : start + 500]),
+                )
+            ).all()
+        )
+    return [ids[key] for key in keys]
 
 
 def insert_movements(

@@ -17,16 +17,10 @@ def jsonable(payload: Any) -> Any:
     return json.loads(json.dumps(payload, default=str))
 
 
-def insert_quarantine(
-    conn: sa.Connection,
-    tenant_id: int,
-    now: datetime,
-    kind: str,
-    source: str | None,
-    payload: Any,
-    error: Mapping[str, Any],
-) -> int:
-    row = {
+def quarantine_row(
+    tenant_id: int, now: datetime, kind: str, source: str | None, payload: Any, error: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {
         "tenant_id": tenant_id,
         "kind": kind,
         "source": source,
@@ -39,4 +33,13 @@ def insert_quarantine(
         "created_at": now,
         "updated_at": now,
     }
-    return int(conn.execute(sa.insert(quarantine).returning(quarantine.c.id), row).scalar_one())
+
+
+def insert_quarantine(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Keep rejected items; returns their ids in the order given."""
+    if not rows:
+        return []
+    result = conn.execute(
+        sa.insert(quarantine).returning(quarantine.c.id, sort_by_parameter_order=True), rows
+    )
+    return [int(row.id) for row in result]

@@ -1,0 +1,54 @@
+"""`stockbridge bench ...`: measured numbers, each run ending with one JSON object on its last line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(no_args_is_help=True, help="Benchmarks: the hub against the bare database, same run.")
+_console = Console(stderr=True)
+
+DB_HELP = "Database server to benchmark on (a scratch database is created there and dropped). Default: SQLite."
+
+
+def _emit(result: dict[str, Any], as_json: bool) -> None:
+    if not as_json:
+        for key, value in result.items():
+            _console.print(f"[bold]{key}[/bold]: {value}")
+    print(json.dumps(result, sort_keys=True))
+
+
+@app.command()
+def ingest(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    events: int = typer.Option(50_000, "--events", min=1000, help="Events to ingest."),
+    skus: int = typer.Option(500, "--skus", min=1, help="Distinct SKUs (over 4 locations)."),
+    batch: int = typer.Option(1000, "--batch", min=1, help="Events per transaction."),
+    seed: int = typer.Option(1, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON result."),
+) -> None:
+    """Ledger ingest: events/s through the hub vs the same rows by plain batched SQL."""
+    from stockbridge.bench.ingest import bench_ingest
+
+    with _console.status(f"ingesting {events} events twice (hub, then baseline)"):
+        result = bench_ingest(db, events, skus_count=skus, batch=batch, seed=seed)
+    _emit(result.as_dict(), as_json)
+
+
+@app.command()
+def contention(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    workers: int = typer.Option(8, "--workers", min=1, help="Competing processes."),
+    stock: int = typer.Option(1000, "--stock", min=1, help="Units of the hot SKU."),
+    attempts: int = typer.Option(2000, "--attempts", min=1, help="Reservations of one unit, in all."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON result."),
+) -> None:
+    """Last-unit contention: reservations/s through the hub vs the bare conditional UPDATE."""
+    from stockbridge.bench.contention import bench_contention
+
+    with _console.status(f"{workers} processes x {attempts} attempts for {stock} units"):
+        result = bench_contention(db, workers=workers, stock=stock, attempts=attempts)
+    _emit(result.as_dict(), as_json)
