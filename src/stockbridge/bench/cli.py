@@ -11,7 +11,7 @@ from rich.console import Console
 app = typer.Typer(no_args_is_help=True, help="Benchmarks: the hub against the bare database, same run.")
 _console = Console(stderr=True)
 
-DB_HELP = "Database server to benchmark on (a scratch database is created there and dropped). Default: SQLite."
+DB_HELP = "Database server to benchmark on (a scratch database is made there, then dropped). Default: SQLite."
 
 
 def _emit(result: dict[str, Any], as_json: bool) -> None:
