@@ -50,7 +50,10 @@ class ConditionalU:
     field: int
     given: int
     given_levels: tuple[int, ...]
+    proxy: int
+    proxy_levels: tuple[int, ...]
     u: tuple[float, ...]
+    affects: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Dependency:
     given_levels: tuple[int, ...]
     proxy: int
     proxy_level: int
+    affects: tuple[int, ...] = ()
+    also_when: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,15 @@ def _conditionals(
         counts = np.bincount(column, minlength=len(m[dependency.field])).astype(np.float64)
         u = (counts + 0.5) / (counts.sum() + 0.5 * len(counts))
         result.append(
-            ConditionalU(dependency.field, dependency.given, dependency.given_levels, tuple(map(float, u)))
+            ConditionalU(
+                dependency.field,
+                dependency.given,
+                dependency.given_levels,
+                dependency.proxy,
+                (dependency.proxy_level, *dependency.also_when),
+                tuple(map(float, u)),
+                dependency.affects,
+            )
         )
     return tuple(result)
 

@@ -98,7 +98,7 @@ class Street:
 @lru_cache(maxsize=400_000)
 def normalise_street(raw: str) -> Street:
     """ "12 High St., Flat 2" -> Street("12 high street", "12", "flat 2")."""
-    words = fold(raw.replace("#", " no ")).split()
+    words = fold(raw.replace("#", " no ").replace("'", "").replace("’", "")).split()
     unit: list[str] = []
     kept: list[str] = []
     index = 0

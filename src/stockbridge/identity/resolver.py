@@ -101,7 +101,14 @@ TRAINING_KEYS: tuple[tuple[tuple[str, ...], frozenset[int]], ...] = (
 )
 # Household members share an address and often a surname, a landline or a family e-mail.
 DEPENDENCIES = tuple(
-    Dependency(field=field, given=4, given_levels=(0, 1, 2), proxy=0, proxy_level=5) for field in (1, 2, 3)
+    Dependency(field=field, given=4, given_levels=(0, 1, 2), proxy=0, proxy_level=5, also_when=(-1, 4))
+    for field in (1, 2, 3)
+) + (
+    # E-mail local parts are made of names: with the surname shared, "jsmith@" on two
+    # domains says little; read off same-surname pairs living at different addresses.
+    Dependency(field=2, given=1, given_levels=(0,), proxy=4, proxy_level=4, affects=(1, 2), also_when=(-1,)),
+    # Same surname, different first name: a shared phone is likely a family line.
+    Dependency(field=3, given=1, given_levels=(0,), proxy=0, proxy_level=5),
 )
 
 

@@ -23,6 +23,9 @@ def field_contributions(
         bits = level_bits(column, field.weights())
         for conditional in (c for c in model.conditionals if c.field == index):
             applies = np.isin(levels[:, conditional.given], conditional.given_levels)
+            applies &= np.isin(levels[:, conditional.proxy], conditional.proxy_levels)
+            if conditional.affects:
+                applies &= np.isin(column, conditional.affects)
             weights = np.log2(np.asarray(field.m) / np.asarray(conditional.u))
             bits = np.where(applies, level_bits(column, weights), bits)
         if field.tf_column is not None:
