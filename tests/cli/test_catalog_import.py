@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from stockbridge.store.engine import make_engine, sqlite_url
 from tests.cli.conftest import EXAMPLES, Invoke
 
 
-def _catalog(url: str) -> dict[str, object]:
+def _catalog(url: str) -> dict[str, Any]:
     engine = make_engine(url)
     ctx = HubContext(engine)
     try:
@@ -52,7 +53,7 @@ def test_catalog_json_defines_every_kind(invoke: Invoke, db_url: str) -> None:
     report = json.loads(result.stdout)
     assert report == {"defined": {"locations": 3, "skus": 3, "channels": 2, "listings": 4}, "rejected": []}
     catalog = _catalog(db_url)
-    tee = next(s for s in catalog["skus"] if s["code"] == "TEE-BLUE-M")  # type: ignore[index, union-attr]
+    tee = next(s for s in catalog["skus"] if s["code"] == "TEE-BLUE-M")
     assert tee["units"] == {"case": 12, "pallet": 480}
     assert tee["aliases"] == {"erp": ["AB-12"], "amazon": ["ab12-blue"]}
 
@@ -106,7 +107,7 @@ def test_a_catalog_file_with_unknown_columns_is_refused_whole(
     result = invoke("import", "locations", str(bad), "--db", with_catalog)
     assert result.exit_code == 1
     assert "nmae" in result.stderr
-    assert "WH9" not in [loc["code"] for loc in _catalog(with_catalog)["locations"]]  # type: ignore[union-attr]
+    assert "WH9" not in [loc["code"] for loc in _catalog(with_catalog)["locations"]]
 
 
 def test_catalog_json_with_a_bad_entry_names_its_path(invoke: Invoke, db_url: str, tmp_path: Path) -> None:
