@@ -53,8 +53,15 @@ def mixed_operations(url: str, worker: int, attempts: int, seed: int) -> WorkerR
         if action < 0.25:
             report = ingest_events(
                 ctx,
-                [{"type": "sale", "idempotency_key": f"sale-{worker}-{n}", "sku": "HOT", "location": "WH1",
-                  "quantity": quantity}],
+                [
+                    {
+                        "type": "sale",
+                        "idempotency_key": f"sale-{worker}-{n}",
+                        "sku": "HOT",
+                        "location": "WH1",
+                        "quantity": quantity,
+                    }
+                ],
             )
             if report.summary()["applied"]:
                 sold += quantity

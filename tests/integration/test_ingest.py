@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from stockbridge.services.availability import list_balances
+from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
 from stockbridge.services.quarantine import list_quarantine, retry_quarantined
-from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.verify import verify_balances
-
 from tests.integration.helpers import basic_catalog, receive
 
 
@@ -24,14 +23,17 @@ def test_receipt_in_cases_is_stored_in_base_units(ctx: HubContext) -> None:
     )
     assert report.summary() == {"applied": 1, "duplicate": 0, "quarantined": 0}
     assert _balance(ctx, "TSHIRT-BLUE-M", "WH1")["on_hand"] == 24
-    ingest_events(ctx, [{"type": "receipt", "sku": "TSHIRT-BLUE-M", "location": "WH1", "quantity": 1, "unit": "pallet"}])
+    ingest_events(
+        ctx, [{"type": "receipt", "sku": "TSHIRT-BLUE-M", "location": "WH1", "quantity": 1, "unit": "pallet"}]
+    )
     assert _balance(ctx, "TSHIRT-BLUE-M", "WH1")["on_hand"] == 24 + 480
 
 
 def test_fraction_of_a_base_unit_is_quarantined_naming_the_field(ctx: HubContext) -> None:
     basic_catalog(ctx)
     report = ingest_events(
-        ctx, [{"type": "receipt", "sku": "TSHIRT-BLUE-M", "location": "WH1", "quantity": "0.05", "unit": "case"}]
+        ctx,
+        [{"type": "receipt", "sku": "TSHIRT-BLUE-M", "location": "WH1", "quantity": "0.05", "unit": "case"}],
     )
     (outcome,) = report.outcomes
     assert outcome.status == "quarantined"
@@ -139,8 +141,17 @@ def test_every_event_type_keeps_balances_equal_to_the_ledger(ctx: HubContext) ->
     assert report.summary()["applied"] == len(events), report.outcomes
     wh1 = _balance(ctx, "MUG", "WH1")
     assert wh1 == {
-        "sku": "MUG", "location": "WH1", "on_hand": 8 - 2 + 1 - 2, "committed": 1, "reserved": 0,
-        "incoming": 2, "in_transit": 0, "damaged": 1, "quality_control": 0, "safety_stock": 1, "available": 2,
+        "sku": "MUG",
+        "location": "WH1",
+        "on_hand": 8 - 2 + 1 - 2,
+        "committed": 1,
+        "reserved": 0,
+        "incoming": 2,
+        "in_transit": 0,
+        "damaged": 1,
+        "quality_control": 0,
+        "safety_stock": 1,
+        "available": 2,
     }
     wh2 = _balance(ctx, "MUG", "WH2")
     assert (wh2["on_hand"], wh2["in_transit"], wh2["damaged"], wh2["available"]) == (3, 0, 0, 3)

@@ -5,6 +5,7 @@ and `reserved` equals the sum of held reservations.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,18 +35,21 @@ from stockbridge.services.reservations import (
 from stockbridge.services.verify import live_balances, verify_balances
 from stockbridge.store.engine import make_engine, sqlite_url
 from stockbridge.store.schema import reservation_lines, reservations
-
 from tests.conftest import truncate_pg
 
 SKUS = ("A", "B")
 LOCS = ("L1", "L2")
 
 quantity = st.integers(min_value=1, max_value=12)
-line = st.fixed_dictionaries({"sku": st.sampled_from(SKUS), "location": st.sampled_from(LOCS), "quantity": quantity})
+line = st.fixed_dictionaries(
+    {"sku": st.sampled_from(SKUS), "location": st.sampled_from(LOCS), "quantity": quantity}
+)
 simple_type = st.sampled_from(["receipt", "expected", "sale", "fulfil", "damage", "transfer_in"])
 simple = st.builds(lambda t, ln: {"type": t, **ln}, simple_type, line)
 returned = st.builds(
-    lambda ln, d: {"type": "return", **ln, "disposition": d}, line, st.sampled_from(["restock", "damaged", "quality_control"])
+    lambda ln, d: {"type": "return", **ln, "disposition": d},
+    line,
+    st.sampled_from(["restock", "damaged", "quality_control"]),
 )
 count = st.builds(lambda ln, q: {"type": "count", **ln, "quantity": q}, line, st.integers(0, 30))
 adjust = st.builds(
@@ -66,7 +70,9 @@ in_units = st.builds(lambda ln: {"type": "receipt", **ln, "quantity": 1, "unit":
 event = st.one_of(simple, returned, count, adjust, transfer, moved, in_units)
 batch = st.lists(event, min_size=1, max_size=4).map(lambda evs: ("events", evs))
 hold = st.builds(lambda lines: ("reserve", lines), st.lists(line, min_size=1, max_size=3))
-finish = st.builds(lambda n, how: ("finish", n, how), st.integers(0, 20), st.sampled_from(["commit", "release"]))
+finish = st.builds(
+    lambda n, how: ("finish", n, how), st.integers(0, 20), st.sampled_from(["commit", "release"])
+)
 tick = st.builds(lambda s: ("tick", s), st.integers(1, 400))
 step = st.one_of(batch, batch, hold, finish, tick)
 
@@ -94,10 +100,8 @@ def _run(ctx: HubContext, clock: FrozenClock, steps: list[Any]) -> None:
                 assert not fits, "refused although every line was available"
         elif item[0] == "finish" and held:
             target = held[item[1] % len(held)]
-            try:
+            with contextlib.suppress(InvalidStateError):
                 (commit_reservation if item[2] == "commit" else release_reservation)(ctx, target)
-            except InvalidStateError:
-                pass
         elif item[0] == "tick":
             clock.advance(item[1])
             expire_due(ctx)
@@ -125,7 +129,11 @@ def _fits(ctx: HubContext, lines: list[dict[str, Any]]) -> bool:
 
 def _held(conn: sa.Connection) -> dict[tuple[int, int], int]:
     rows = conn.execute(
-        sa.select(reservation_lines.c.sku_id, reservation_lines.c.location_id, sa.func.sum(reservation_lines.c.quantity))
+        sa.select(
+            reservation_lines.c.sku_id,
+            reservation_lines.c.location_id,
+            sa.func.sum(reservation_lines.c.quantity),
+        )
         .join(reservations, reservations.c.id == reservation_lines.c.reservation_id)
         .where(reservations.c.status == "held")
         .group_by(reservation_lines.c.sku_id, reservation_lines.c.location_id)

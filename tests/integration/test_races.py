@@ -16,7 +16,6 @@ from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
 from stockbridge.services.verify import verify_balances
-
 from tests.integration.race_workers import mixed_operations, reserve_last_units
 
 WORKERS = 8
@@ -45,7 +44,9 @@ def test_eight_processes_never_reserve_more_than_the_stock(ctx: HubContext, db_u
     stock = 40
     _setup(ctx, stock, 0)
     with _pool() as pool:
-        results = list(pool.map(reserve_last_units, [db_url] * WORKERS, range(WORKERS), [10] * WORKERS, [1] * WORKERS))
+        results = list(
+            pool.map(reserve_last_units, [db_url] * WORKERS, range(WORKERS), [10] * WORKERS, [1] * WORKERS)
+        )
     reserved = sum(r.reserved_units for r in results)
     assert reserved == stock  # 80 attempts for 40 units: every unit held exactly once
     assert sum(r.refused for r in results) == WORKERS * 10 - stock
@@ -58,7 +59,9 @@ def test_mixed_reserve_commit_release_and_sales_stay_within_stock(ctx: HubContex
     stock, warm = 60, 15
     _setup(ctx, stock, warm)
     with _pool() as pool:
-        results = list(pool.map(mixed_operations, [db_url] * WORKERS, range(WORKERS), [12] * WORKERS, [7] * WORKERS))
+        results = list(
+            pool.map(mixed_operations, [db_url] * WORKERS, range(WORKERS), [12] * WORKERS, [7] * WORKERS)
+        )
     (hot,) = list_balances(ctx, sku="HOT")
     (cold,) = list_balances(ctx, sku="WARM")
     q = hot.quantities
@@ -67,5 +70,7 @@ def test_mixed_reserve_commit_release_and_sales_stay_within_stock(ctx: HubContex
     assert q.reserved == 0  # every hold was committed or released
     assert q.committed + q.reserved <= stock and q.available == stock - committed >= 0
     assert cold.quantities.available >= 0 and cold.quantities.reserved == 0
-    assert sum(r.reserved_units for r in results) == sum(r.committed_units + r.released_units for r in results)
+    assert sum(r.reserved_units for r in results) == sum(
+        r.committed_units + r.released_units for r in results
+    )
     assert verify_balances(ctx) == []

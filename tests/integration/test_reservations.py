@@ -7,7 +7,7 @@ import pytest
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.errors import IdempotencyConflictError, InsufficientStockError, InvalidStateError
 from stockbridge.services.availability import list_balances, listing_atp
-from stockbridge.services.catalog_places import ListingSpec, set_location_online, define_listing
+from stockbridge.services.catalog_places import ListingSpec, define_listing, set_location_online
 from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
@@ -22,7 +22,6 @@ from stockbridge.services.reservations import (
     reserve,
 )
 from stockbridge.services.verify import verify_balances
-
 from tests.integration.helpers import basic_catalog, receive
 
 
@@ -64,9 +63,7 @@ def test_multi_line_shortage_holds_nothing_and_names_every_short_line(ctx: HubCo
     with pytest.raises(InsufficientStockError) as caught:
         reserve(
             ctx,
-            ReserveRequest(
-                "cart-2", [ReserveLine("MUG", 2, "WH1"), ReserveLine("TSHIRT-BLUE-M", 5, "WH1")]
-            ),
+            ReserveRequest("cart-2", [ReserveLine("MUG", 2, "WH1"), ReserveLine("TSHIRT-BLUE-M", 5, "WH1")]),
         )
     assert sorted((s.sku, s.requested, s.available) for s in caught.value.shortfalls) == [
         ("MUG", 2, 1),

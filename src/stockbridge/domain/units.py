@@ -15,6 +15,8 @@ from typing import Any
 
 from stockbridge.errors import UnitConversionError, ValidationError
 
+MAX_QUANTITY = 10**12  # base units; far above any real stock, far below a 64-bit counter
+
 
 def parse_decimal(value: Any, *, field: str) -> Decimal:
     """A quantity as an exact decimal; rejects booleans, NaN, infinities and non-numbers."""
@@ -51,6 +53,10 @@ class UnitTable:
 
     def to_base(self, quantity: Any, unit: str | None, *, field: str) -> int:
         number = parse_decimal(quantity, field=field) * self.factor(unit or self.base_unit, field=field)
+        if abs(number) > MAX_QUANTITY:
+            raise ValidationError(
+                f"{field} {quantity} is beyond the largest quantity {MAX_QUANTITY}", field=field
+            )
         if number != number.to_integral_value():
             raise UnitConversionError(
                 f"{quantity} {unit or self.base_unit} is {number} {self.base_unit}, not a whole number",
