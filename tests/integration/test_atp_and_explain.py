@@ -18,7 +18,6 @@ from stockbridge.services.explain import explain_balance, explain_listing
 from stockbridge.services.ingest import ingest_events
 from stockbridge.services.reservations import ReserveLine, ReserveRequest, reserve
 from stockbridge.store.schema import listings
-
 from tests.integration.helpers import basic_catalog, receive
 
 
