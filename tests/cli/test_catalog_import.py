@@ -116,3 +116,22 @@ def test_catalog_json_with_a_bad_entry_names_its_path(invoke: Invoke, db_url: st
     result = invoke("import", "catalog", str(doc), "--db", db_url)
     assert result.exit_code == 3
     assert "locations[1]" in result.stdout and "kind must be one of" in result.stdout
+
+
+def test_one_kind_as_a_json_list_and_a_csv_row_with_too_many_fields(
+    invoke: Invoke, with_catalog: str, tmp_path: Path
+) -> None:
+    listing = tmp_path / "listings.json"
+    listing.write_text(json.dumps([{"channel": "amazon", "sku": "MUG", "rules": {"buffer": 4}}]))
+    assert invoke("import", "listings", str(listing), "--db", with_catalog).exit_code == 0
+    shown = json.loads(
+        invoke("available", "--channel", "amazon", "--sku", "MUG", "--db", with_catalog, "--json").stdout
+    )
+    assert shown[0]["rules"]["buffer"] == 4
+    locations = tmp_path / "locations.csv"
+    locations.write_text("code,name\nWH7,Annex, east side\nWH8,Annex\n")
+    result = invoke("import", "locations", str(locations), "--db", with_catalog, "--json")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["rejected"] == [
+        {"kind": "locations", "where": "line 2", "error": "3 fields, header has 2"}
+    ]

@@ -30,6 +30,9 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+_EXTRA = "\0extra"  # where DictReader puts the cells of a row longer than the header
+
+
 class CatalogFileError(Exception):
     """The file as a whole cannot be read (not JSON, unknown CSV columns): nothing is imported."""
 
@@ -71,7 +74,7 @@ def read_catalog_json(text: str, only: str | None = None) -> list[CatalogRow]:
 
 
 def read_catalog_csv(text: str, kind: str) -> list[CatalogRow]:
-    reader = csv.DictReader(io.StringIO(text), skipinitialspace=True)
+    reader = csv.DictReader(io.StringIO(text), skipinitialspace=True, restkey=_EXTRA)
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     required = CSV_COLUMNS[kind][:2] if kind == "listings" else CSV_COLUMNS[kind][:1]
@@ -82,21 +85,22 @@ def read_catalog_csv(text: str, kind: str) -> list[CatalogRow]:
             f" and may be {', '.join(CSV_COLUMNS[kind])};"
             f" got {', '.join(header) or 'no header'}"
         )
-    rows = []
-    for record in reader:
-        where = f"line {reader.line_num}"
-        if None in record:
-            rows.append(
-                CatalogRow(
-                    kind, where, None, f"{len(header) + len(record[None])} fields, header has {len(header)}"
-                )
-            )  # type: ignore[index]
-            continue
-        try:
-            rows.append(_row(kind, where, _csv_to_json(kind, record)))
-        except ValidationError as error:
-            rows.append(CatalogRow(kind, where, None, f"{error.field}: {error.message}"))
-    return in_apply_order(rows)
+    try:
+        return in_apply_order(
+            [_csv_row(kind, f"line {reader.line_num}", record, header) for record in reader]
+        )
+    except csv.Error as error:
+        raise CatalogFileError(f"unreadable CSV at line {reader.line_num}: {error}") from None
+
+
+def _csv_row(kind: str, where: str, record: dict[str, Any], header: list[str]) -> CatalogRow:
+    extra = record.pop(_EXTRA, None)
+    if extra:
+        return CatalogRow(kind, where, None, f"{len(header) + len(extra)} fields, header has {len(header)}")
+    try:
+        return _row(kind, where, _csv_to_json(kind, record))
+    except ValidationError as error:
+        return CatalogRow(kind, where, None, f"{error.field}: {error.message}")
 
 
 def in_apply_order(rows: list[CatalogRow]) -> list[CatalogRow]:

@@ -69,7 +69,7 @@ def stock_command(
 ) -> None:
     """Import stock events; rejected rows are reported by line and kept in the quarantine."""
     prefix = key_prefix or f"file:{file.name}"
-    text = file.read_text(encoding="utf-8-sig")
+    text = _read(file)
     reader = _STOCK_READERS.get(file.suffix.lower(), stock_formats.read_stock_json)
     try:
         rows = reader(text, prefix)
@@ -88,7 +88,7 @@ def stock_command(
 
 
 def _catalog(file: Path, kind: str | None, db: str | None, as_json: bool) -> None:
-    text = file.read_text(encoding="utf-8-sig")
+    text = _read(file)
     try:
         if file.suffix.lower() == ".csv":
             if kind is None:
@@ -106,6 +106,14 @@ def _catalog(file: Path, kind: str | None, db: str | None, as_json: bool) -> Non
         _show_catalog_report(report)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTED_ROWS)
+
+
+def _read(file: Path) -> str:
+    """The file as text: UTF-8, with or without the byte order mark spreadsheets like to write."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail(f"{file} is not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8")
 
 
 def _show_catalog_report(report: CatalogImportReport) -> None:
