@@ -24,6 +24,9 @@ def _register_groups() -> None:
     from stockbridge.identity.cli import app as customers_app
 
     app.add_typer(customers_app, name="customers", help="Customer identity resolution.")
+    from stockbridge.bench.cli import app as bench_app
+
+    app.add_typer(bench_app, name="bench", help="Benchmarks: the hub against the bare database.")
     _register_core()
 
 
