@@ -11,11 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
+from woocommerce import API as WooAPI
 
 from stockbridge.sandbox.clock import FrozenClock
 from stockbridge.sandbox.server import ThreadedEmulatorServer
 from stockbridge.sandbox.shopify import DEFAULT_TOKEN, ShopifyEmulator
 from stockbridge.sandbox.shopify.storefront import seed
+from stockbridge.sandbox.woocommerce import DEFAULT_KEY as WOO_KEY
+from stockbridge.sandbox.woocommerce import DEFAULT_SECRET as WOO_SECRET
+from stockbridge.sandbox.woocommerce import WooCommerceEmulator
+from stockbridge.sandbox.woocommerce.storefront import seed as woo_seed
 
 SHOP_SEED: dict[str, Any] = {
     "locations": ["Shop location", "Warehouse"],
@@ -122,4 +127,73 @@ def running_shopify(**options: Any) -> Iterator[ShopifyHarness]:
 @pytest.fixture
 def shopify() -> Iterator[ShopifyHarness]:
     with running_shopify() as harness:
+        yield harness
+
+
+WOO_SEED: dict[str, Any] = {
+    "products": [
+        {"name": "Hoodie", "sku": "HOOD", "price": "30.00", "stock_quantity": 4},
+        {"name": "Cap", "sku": "CAP", "price": "12.00", "stock_quantity": 0},
+        {
+            "name": "Sock",
+            "variations": [
+                {
+                    "sku": "SOCK-S",
+                    "price": "5.00",
+                    "stock_quantity": 6,
+                    "attributes": [{"name": "Size", "option": "S"}],
+                },
+                {
+                    "sku": "SOCK-L",
+                    "price": "5.00",
+                    "stock_quantity": 0,
+                    "attributes": [{"name": "Size", "option": "L"}],
+                },
+            ],
+        },
+    ],
+    "customers": [{"email": "grace@example.com", "first_name": "Grace", "last_name": "Hopper"}],
+}
+
+
+@dataclass
+class WooHarness:
+    emulator: WooCommerceEmulator
+    server: ThreadedEmulatorServer
+    seeded: dict[str, Any]
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def api(self, **options: Any) -> Any:
+        """The official `woocommerce` client pointed at the emulator (OAuth 1.0a over http)."""
+        return WooAPI(
+            url=self.base_url,
+            consumer_key=WOO_KEY,
+            consumer_secret=WOO_SECRET,
+            version="wc/v3",
+            timeout=10,
+            **options,
+        )
+
+    def product_id(self, sku: str) -> int:
+        return next(int(p["id"]) for p in self.seeded["products"] if p["sku"] == sku)
+
+
+@contextmanager
+def running_woo(**options: Any) -> Iterator[WooHarness]:
+    emulator = WooCommerceEmulator(**options)
+    seeded = woo_seed(emulator.store, WOO_SEED)
+    server = ThreadedEmulatorServer(emulator)
+    server.start()
+    try:
+        yield WooHarness(emulator, server, seeded)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def woo() -> Iterator[WooHarness]:
+    with running_woo() as harness:
         yield harness

@@ -1,0 +1,158 @@
+"""REST v3 JSON of WooCommerce records (also the webhook bodies, which carry the same JSON).
+
+Field names, types and enums follow the WooCommerce REST API v3 docs; only the fields a sync
+hub reads are filled with real data, the rest carry WooCommerce's empty defaults.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from stockbridge.sandbox.woocommerce.models import Customer, Order, Product, Variation, Webhook
+from stockbridge.sandbox.woocommerce.rest import money, wp_date
+
+if TYPE_CHECKING:
+    from stockbridge.sandbox.woocommerce.store import WooStore
+
+
+def _stock(record: Product | Variation) -> dict[str, Any]:
+    return {
+        "manage_stock": record.manage_stock,
+        "stock_quantity": record.stock_quantity,
+        "stock_status": record.stock_status,
+        "backorders": record.backorders,
+        "backorders_allowed": record.backorders != "no",
+        "backordered": bool(record.manage_stock) and (record.stock_quantity or 0) < 0,
+        "low_stock_amount": record.low_stock_amount,
+    }
+
+
+def product(store: WooStore, p: Product) -> dict[str, Any]:
+    base = store.site_url
+    return {
+        "id": p.id,
+        "name": p.name,
+        "slug": p.slug,
+        "permalink": f"{base}/product/{p.slug}/",
+        "date_created": wp_date(p.date_created),
+        "date_created_gmt": wp_date(p.date_created),
+        "date_modified": wp_date(p.date_modified),
+        "date_modified_gmt": wp_date(p.date_modified),
+        "type": p.type,
+        "status": p.status,
+        "sku": p.sku,
+        "price": money(p.regular_price),
+        "regular_price": money(p.regular_price),
+        "sale_price": "",
+        "on_sale": False,
+        "purchasable": True,
+        **_stock(p),
+        "variations": list(p.variation_ids),
+        "attributes": [],
+        "categories": [],
+        "images": [],
+        "meta_data": [],
+        "_links": {"self": [{"href": f"{base}/wp-json/wc/v3/products/{p.id}"}]},
+    }
+
+
+def variation(store: WooStore, v: Variation) -> dict[str, Any]:
+    base = store.site_url
+    return {
+        "id": v.id,
+        "parent_id": v.parent_id,
+        "date_created": wp_date(v.date_created),
+        "date_created_gmt": wp_date(v.date_created),
+        "date_modified": wp_date(v.date_modified),
+        "date_modified_gmt": wp_date(v.date_modified),
+        "sku": v.sku,
+        "price": money(v.regular_price),
+        "regular_price": money(v.regular_price),
+        "sale_price": "",
+        "status": v.status,
+        **_stock(v),
+        "attributes": v.attributes,
+        "meta_data": [],
+        "_links": {"self": [{"href": f"{base}/wp-json/wc/v3/products/{v.parent_id}/variations/{v.id}"}]},
+    }
+
+
+def order(store: WooStore, o: Order) -> dict[str, Any]:
+    total = sum((li.price * li.quantity for li in o.line_items), start=Decimal("0"))
+    return {
+        "id": o.id,
+        "parent_id": 0,
+        "number": str(o.id),
+        "order_key": f"wc_order_{o.id:x}",
+        "created_via": "checkout",
+        "status": o.status,
+        "currency": o.currency,
+        "date_created": wp_date(o.date_created),
+        "date_created_gmt": wp_date(o.date_created),
+        "date_modified": wp_date(o.date_modified),
+        "date_modified_gmt": wp_date(o.date_modified),
+        "date_paid": wp_date(o.date_paid),
+        "date_completed": wp_date(o.date_completed),
+        "discount_total": "0.00",
+        "shipping_total": "0.00",
+        "total_tax": "0.00",
+        "total": money(total),
+        "customer_id": o.customer_id,
+        "billing": {"email": o.email, "first_name": "", "last_name": ""},
+        "shipping": {},
+        "payment_method": "bacs",
+        "line_items": [
+            {
+                "id": li.id,
+                "name": li.name,
+                "product_id": li.product_id,
+                "variation_id": li.variation_id,
+                "quantity": li.quantity,
+                "sku": li.sku,
+                "price": float(li.price),
+                "subtotal": money(li.price * li.quantity),
+                "total": money(li.price * li.quantity),
+                "taxes": [],
+                "meta_data": [],
+            }
+            for li in o.line_items
+        ],
+        "refunds": [],
+        "meta_data": [],
+    }
+
+
+def customer(c: Customer) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "date_created": wp_date(c.date_created),
+        "date_created_gmt": wp_date(c.date_created),
+        "date_modified": wp_date(c.date_modified),
+        "date_modified_gmt": wp_date(c.date_modified),
+        "email": c.email,
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "role": "customer",
+        "username": c.username,
+        "billing": {"email": c.email, "first_name": c.first_name, "last_name": c.last_name},
+        "shipping": {},
+        "is_paying_customer": False,
+        "meta_data": [],
+    }
+
+
+def webhook(w: Webhook) -> dict[str, Any]:
+    resource, _, event = w.topic.partition(".")
+    return {
+        "id": w.id,
+        "name": w.name,
+        "status": w.status,
+        "topic": w.topic,
+        "resource": resource,
+        "event": event,
+        "hooks": [],
+        "delivery_url": w.delivery_url,
+        "date_created": wp_date(w.date_created),
+        "date_created_gmt": wp_date(w.date_created),
+    }
