@@ -24,8 +24,10 @@ def offline_ctx() -> HubContext:
 
 def test_missing_key_is_a_401_problem(settings: Settings, offline_ctx: HubContext) -> None:
     client = TestClient(create_app(settings, offline_ctx, expiry_sweep=None))
-    body = assert_problem(client.get(f"{V1}/skus"), 401, "unauthorized")
+    response = client.get(f"{V1}/skus")
+    body = assert_problem(response, 401, "unauthorized")
     assert "X-API-Key" in body["detail"]
+    assert response.headers["www-authenticate"] == 'ApiKey header="X-API-Key"'
 
 
 def test_wrong_key_is_a_401_and_never_echoed(

@@ -4,6 +4,13 @@ Nothing is created at import time. Routers live in `api/routers/`, one per resou
 under `/api/v1` behind the API-key guard; `/healthz`, `/docs` and `/openapi.json` stay open.
 The lifespan runs the reservation expiry sweeper and, when the app built the context itself,
 disposes of its engine at shutdown.
+
+    /api/v1/skus, /locations, /channels, /listings/{channel}/{sku}     catalog (PUT defines)
+    /api/v1/events, /events/bulk                                       stock movements
+    /api/v1/reservations[/{id}/commit|release|extend]                  holds
+    /api/v1/balances[/{sku}/{location}/explain], /available-to-sell,
+    /listings/{channel}/{sku}/available-to-sell|explain, /verify      reading stock
+    /api/v1/quarantine[/{id}/retry|discard]                            rejected input
 """
 
 from __future__ import annotations
