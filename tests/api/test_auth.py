@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -79,3 +80,10 @@ def test_customer_endpoints_sit_behind_the_same_key(settings: Settings, offline_
     assert customer_paths
     post_paths = [p for p in customer_paths if "post" in app.openapi()["paths"][p]]
     assert_problem(TestClient(app).post(post_paths[0], json={}), 401, "unauthorized")
+
+
+def test_without_a_context_the_app_bootstraps_its_own_database(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'hub.db'}", api_keys=[SecretStr(API_KEY)])
+    with TestClient(create_app(settings), headers={"X-API-Key": API_KEY}) as client:
+        assert ok(client.get("/healthz"))["database"] == "ok"
+        assert ok(client.put(f"{V1}/locations/WH1", json={}))["code"] == "WH1"
