@@ -25,7 +25,11 @@ from stockbridge.identity.normalise import StoreContext, normalise_record
 from stockbridge.identity.records import CustomerRecord
 
 BLOCKS: tuple[tuple[str, ...], ...] = (
-    ("email",), ("phone",), ("first_name", "last_name"), ("postcode", "last_name"), ("date_of_birth", "last_name"),
+    ("email",),
+    ("phone",),
+    ("first_name", "last_name"),
+    ("postcode", "last_name"),
+    ("date_of_birth", "last_name"),
 )
 
 
@@ -60,17 +64,27 @@ def normalised_frame(records: Sequence[CustomerRecord], country: str) -> pd.Data
     """The records after *our* normalisers, to compare matching alone on equal input."""
     context = StoreContext(country, date(2026, 11, 25))
     rows = [normalise_record(r, context) for r in records]
-    df = pd.DataFrame({
-        "first_name": [r.first_name for r in rows], "last_name": [r.last_name for r in rows],
-        "email": [r.email for r in rows], "phone": [r.phone for r in rows], "street": [r.street for r in rows],
-        "city": [r.city for r in rows], "postcode": [r.postcode for r in rows],
-        "date_of_birth": [r.date_of_birth for r in rows],
-    })
+    df = pd.DataFrame(
+        {
+            "first_name": [r.first_name for r in rows],
+            "last_name": [r.last_name for r in rows],
+            "email": [r.email for r in rows],
+            "phone": [r.phone for r in rows],
+            "street": [r.street for r in rows],
+            "city": [r.city for r in rows],
+            "postcode": [r.postcode for r in rows],
+            "date_of_birth": [r.date_of_birth for r in rows],
+        }
+    )
     return df.replace("", np.nan).reset_index(drop=True)
 
 
-def run_baseline(records: Sequence[CustomerRecord], truth: Sequence[str] | None = None,
-                 our_normalisation: bool = False, country: str = "GB") -> BaselineResult:
+def run_baseline(
+    records: Sequence[CustomerRecord],
+    truth: Sequence[str] | None = None,
+    our_normalisation: bool = False,
+    country: str = "GB",
+) -> BaselineResult:
     df = normalised_frame(records, country) if our_normalisation else frame(records)
     indexer = rl.Index()
     for block in BLOCKS:

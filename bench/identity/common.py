@@ -22,29 +22,51 @@ def scores(labels: Sequence[object], truth: Sequence[str]) -> dict[str, float]:
     pairs: Scores = pair_scores(labels, truth)  # type: ignore[arg-type]
     clusters: Scores = cluster_scores(labels, truth)  # type: ignore[arg-type]
     return {
-        "pair_precision": round(pairs.precision, 4), "pair_recall": round(pairs.recall, 4),
-        "pair_f1": round(pairs.f1, 4), "cluster_precision": round(clusters.precision, 4),
-        "cluster_recall": round(clusters.recall, 4), "cluster_f1": round(clusters.f1, 4),
+        "pair_precision": round(pairs.precision, 4),
+        "pair_recall": round(pairs.recall, 4),
+        "pair_f1": round(pairs.f1, 4),
+        "cluster_precision": round(clusters.precision, 4),
+        "cluster_recall": round(clusters.recall, 4),
+        "cluster_f1": round(clusters.f1, 4),
     }
 
 
-def compare_systems(name: str, records: Sequence[CustomerRecord], truth: Sequence[str], country: str,
-                    threshold: float = 0.5) -> list[dict[str, Any]]:
+def compare_systems(
+    name: str, records: Sequence[CustomerRecord], truth: Sequence[str], country: str, threshold: float = 0.5
+) -> list[dict[str, Any]]:
     """Rows for stockbridge and the recordlinkage variants on one dataset."""
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     ours = resolve(records, date(2026, 11, 25), ResolverConfig(threshold=threshold, default_country=country))
-    rows.append({"dataset": name, "system": "stockbridge (unsupervised FS-EM + avg linkage)",
-                 "seconds": round(time.perf_counter() - started, 2), **scores(ours.cluster_of.tolist(), truth)})
+    rows.append(
+        {
+            "dataset": name,
+            "system": "stockbridge (unsupervised FS-EM + avg linkage)",
+            "seconds": round(time.perf_counter() - started, 2),
+            **scores(ours.cluster_of.tolist(), truth),
+        }
+    )
     for normalised in (False, True):
         started = time.perf_counter()
         base = run_baseline(records, truth, our_normalisation=normalised, country=country)
         seconds = round(time.perf_counter() - started, 2)
         prep = "our normalisers" if normalised else "its own cleaning"
-        rows.append({"dataset": name, "system": f"recordlinkage ECM ({prep})", "seconds": seconds,
-                     **scores(base.ecm_labels, truth)})
-        rows.append({"dataset": name, "system": f"recordlinkage sum>={base.rule_k}, k tuned on truth ({prep})",
-                     "seconds": seconds, **scores(base.rule_labels, truth)})
+        rows.append(
+            {
+                "dataset": name,
+                "system": f"recordlinkage ECM ({prep})",
+                "seconds": seconds,
+                **scores(base.ecm_labels, truth),
+            }
+        )
+        rows.append(
+            {
+                "dataset": name,
+                "system": f"recordlinkage sum>={base.rule_k}, k tuned on truth ({prep})",
+                "seconds": seconds,
+                **scores(base.rule_labels, truth),
+            }
+        )
     return rows
 
 

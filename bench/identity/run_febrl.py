@@ -25,11 +25,19 @@ def to_records(df: pd.DataFrame) -> tuple[list[CustomerRecord], list[str]]:
     records, truth = [], []
     for rec_id, row in df.iterrows():
         street = " ".join(p for p in (_text(row["street_number"]), _text(row["address_1"])) if p)
-        records.append(CustomerRecord(
-            id=str(rec_id), first_name=_text(row["given_name"]), last_name=_text(row["surname"]), street=street,
-            city=_text(row["suburb"]), postcode=_text(row["postcode"]), region=_text(row["state"]),
-            country="AU", date_of_birth=_text(row["date_of_birth"]),
-        ))
+        records.append(
+            CustomerRecord(
+                id=str(rec_id),
+                first_name=_text(row["given_name"]),
+                last_name=_text(row["surname"]),
+                street=street,
+                city=_text(row["suburb"]),
+                postcode=_text(row["postcode"]),
+                region=_text(row["state"]),
+                country="AU",
+                date_of_birth=_text(row["date_of_birth"]),
+            )
+        )
         truth.append(str(rec_id).split("-")[1])
     return records, truth
 

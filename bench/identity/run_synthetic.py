@@ -1,6 +1,6 @@
 """Benchmark on generated shop customers with known truth (default 100k records, 3 seeds).
 
-    .venv/bin/python bench/identity/run_synthetic.py --count 100000 --seeds 1 2 3
+.venv/bin/python bench/identity/run_synthetic.py --count 100000 --seeds 1 2 3
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         data = generate_customers(args.count, seed)
-        rows += compare_systems(f"synthetic-{args.count}-seed{seed}", data.records, data.entities, "GB", args.threshold)
+        rows += compare_systems(
+            f"synthetic-{args.count}-seed{seed}", data.records, data.entities, "GB", args.threshold
+        )
     report(rows, f"synthetic_{args.count}.json")
 
 

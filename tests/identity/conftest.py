@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ class TickingClock:
     """A clock that advances one second per reading, from a fixed start."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         self.now = self.now.replace(second=(self.now.second + 1) % 60)

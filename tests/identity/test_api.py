@@ -20,7 +20,8 @@ def _batch() -> list[dict[str, Any]]:
         {k: v for k, v in vars(r).items() if k != "marketing_consent"}
         for r in generate_customers(300, 6).records
     ]
-    return background + [
+    return [
+        *background,
         {
             "id": "a1",
             "first_name": "Jon",

@@ -16,7 +16,8 @@ from .conftest import TODAY
 
 @pytest.fixture(scope="module")
 def resolution():  # type: ignore[no-untyped-def]
-    records = generate_customers(1500, seed=8).records + [
+    records = [
+        *generate_customers(1500, seed=8).records,
         CustomerRecord(
             "a1",
             "Jon",

@@ -14,7 +14,8 @@ from .conftest import TODAY, TickingClock
 
 
 def _records() -> list[CustomerRecord]:
-    return generate_customers(400, seed=4).records + [
+    return [
+        *generate_customers(400, seed=4).records,
         CustomerRecord(
             "a1",
             "Jon",

@@ -23,6 +23,10 @@ DEFAULT_KEYS: tuple[tuple[str, ...], ...] = (
     ("first_canonical", "date_of_birth"),
     ("email_local",),
     ("first_canonical", "street_number", "city"),
+    ("name_key",),
+    ("street", "city"),
+    ("last_name", "date_of_birth"),
+    ("date_of_birth", "street_number"),
 )
 
 

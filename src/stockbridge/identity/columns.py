@@ -65,6 +65,10 @@ def build_columns(customers: Sequence[NormalisedCustomer]) -> Columns:
         values = [value[:cut] if cut > 0 else value[cut:] for value in strings[source].tolist()]
         strings[field] = np.array(values, dtype=object)
         codes[field], counts[field] = factorise(values)
+    firsts, lasts = strings["first_name"].tolist(), strings["last_name"].tolist()
+    name_keys = [" ".join(sorted((f, s))) if f and s else "" for f, s in zip(firsts, lasts, strict=True)]
+    strings["name_key"] = np.array(name_keys, dtype=object)
+    codes["name_key"], counts["name_key"] = factorise(name_keys)
     domains = [value.rpartition("@")[2] for value in strings["email"].tolist()]
     strings["email_domain"] = np.array(domains, dtype=object)
     codes["email_domain"], counts["email_domain"] = factorise(domains)

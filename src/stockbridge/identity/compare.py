@@ -74,8 +74,21 @@ def _select(missing: npt.NDArray[np.bool_], conditions: list[npt.NDArray[np.bool
     return np.where(missing, -1, levels).astype(np.int8)
 
 
+def _swapped(columns: Columns, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
+    """Given and family name entered the other way round on one side."""
+    first, last = columns.strings["first_name"], columns.strings["last_name"]
+    swapped: npt.NDArray[np.bool_] = (
+        _equal(columns, "name_key", left, right)
+        & (first[left] != first[right])
+        & (first[left] == last[right])
+    )
+    return swapped
+
+
 def first_name_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
-    similarity = _similarity(columns, "first_name", left, right)
+    similarity = np.where(
+        _swapped(columns, left, right), 1.0, _similarity(columns, "first_name", left, right)
+    )
     lengths = columns.first_name_length
     initial = ((lengths[left] == 1) | (lengths[right] == 1)) & _equal(columns, "first_initial", left, right)
     return _select(
@@ -91,7 +104,7 @@ def first_name_levels(columns: Columns, left: IntArray, right: IntArray) -> Leve
 
 
 def last_name_levels(columns: Columns, left: IntArray, right: IntArray) -> LevelArray:
-    similarity = _similarity(columns, "last_name", left, right)
+    similarity = np.where(_swapped(columns, left, right), 1.0, _similarity(columns, "last_name", left, right))
     return _select(
         _missing(columns, "last_name", left, right),
         [

@@ -99,11 +99,18 @@ TRAINING_KEYS: tuple[tuple[tuple[str, ...], frozenset[int]], ...] = (
     (("first_canonical", "last_name"), frozenset({0, 1})),
     (("postcode", "street_number"), frozenset({0, 1, 4})),
 )
-# Household members share an address and often a surname, a landline or a family e-mail.
-DEPENDENCIES = tuple(
-    Dependency(field=field, given=4, given_levels=(0, 1, 2), proxy=0, proxy_level=5, also_when=(-1, 4))
-    for field in (1, 2, 3)
-) + (
+
+
+def _household(field: int) -> Dependency:
+    """Same address, first names differ (or one is missing): `field` read among households."""
+    return Dependency(field=field, given=4, given_levels=(0, 1, 2), proxy=0, proxy_level=5, also_when=(-1, 4))
+
+
+DEPENDENCIES: tuple[Dependency, ...] = (
+    # Household members share an address and often a surname, a landline or a family e-mail.
+    _household(1),
+    _household(2),
+    _household(3),
     # E-mail local parts are made of names: with the surname shared, "jsmith@" on two
     # domains says little; read off same-surname pairs living at different addresses.
     Dependency(field=2, given=1, given_levels=(0,), proxy=4, proxy_level=4, affects=(1, 2), also_when=(-1,)),
@@ -121,7 +128,9 @@ def _fit(
     ids: list[str],
     labelled: Sequence[LabelledPair],
 ) -> MatchModel:
-    a, b = random_pairs(columns.size, config.u_sample_pairs, config.seed)
+    # u needs many random pairs only when there are many records to draw them from.
+    sample = min(config.u_sample_pairs, max(200_000, 20 * columns.size))
+    a, b = random_pairs(columns.size, sample, config.seed)
     u = estimate_u(compare_pairs(columns, a, b), COMPARISONS)
     sessions = []
     for key, fixed in TRAINING_KEYS:
