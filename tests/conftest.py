@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.context import HubContext
 from stockbridge.store.engine import make_engine, sqlite_url, upgrade
-from stockbridge.store.schema import metadata
+from stockbridge.store.tables import metadata
 
 PG_URL = os.environ.get("STOCKBRIDGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

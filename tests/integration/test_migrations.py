@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from stockbridge.store.engine import make_engine
-from stockbridge.store.schema import metadata
+from stockbridge.store.tables import metadata
 
 
 def test_migrated_schema_matches_the_declared_tables(db_url: str) -> None:

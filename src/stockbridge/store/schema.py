@@ -1,4 +1,4 @@
-"""All tables of the core, in one MetaData with a naming convention (so migrations are stable).
+"""The core tables: catalog, locations, channels, listings, ledger, balances, reservations, quarantine.
 
 Hot tables keep `tenant_id` in their key so that a distributed PostgreSQL could shard on
 (tenant, sku). Balances are a projection of `inventory_movements`; `verify_balances` proves it.
@@ -8,17 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from stockbridge.store.metadata import metadata
 from stockbridge.store.types import BigId, UtcDateTime
-
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
 
 
 def _tenant() -> sa.Column[int]:

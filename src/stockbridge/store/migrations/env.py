@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from stockbridge.store.engine import make_engine
-from stockbridge.store.schema import metadata
+from stockbridge.store.tables import metadata
 
 config = context.config
 
