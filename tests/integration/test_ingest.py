@@ -169,3 +169,19 @@ def test_bundle_sale_consumes_components(ctx: HubContext) -> None:
     assert _balance(ctx, "TSHIRT-BLUE-M", "WH1")["committed"] == 2
     refused = ingest_events(ctx, [{"type": "receipt", "sku": "GIFT-SET", "location": "WH1", "quantity": 1}])
     assert refused.outcomes[0].error is not None and refused.outcomes[0].error["field"] == "lines[0].sku"
+
+
+def test_cancelled_sale_returns_committed_units_and_cannot_cancel_more(ctx: HubContext) -> None:
+    basic_catalog(ctx)
+    receive(ctx, "MUG", "WH1", 5)
+    ingest_events(ctx, [{"type": "sale", "sku": "MUG", "location": "WH1", "quantity": 3, "idempotency_key": "o1"}])
+    report = ingest_events(
+        ctx,
+        [
+            {"type": "sale_cancelled", "sku": "MUG", "location": "WH1", "quantity": 2, "idempotency_key": "o1-x"},
+            {"type": "sale_cancelled", "sku": "MUG", "location": "WH1", "quantity": 2, "idempotency_key": "o1-y"},
+        ],
+    )
+    assert [o.status for o in report.outcomes] == ["applied", "quarantined"]
+    balance = _balance(ctx, "MUG", "WH1")
+    assert (balance["committed"], balance["available"]) == (1, 4)

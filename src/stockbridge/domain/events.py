@@ -24,6 +24,7 @@ class EventType(StrEnum):
     RECEIPT = "receipt"  # goods arrived: on_hand up, consuming what was incoming
     EXPECTED = "expected"  # goods announced (purchase order, ASN): incoming up
     SALE = "sale"  # a sale committed directly (not through a reservation)
+    SALE_CANCELLED = "sale_cancelled"  # a committed, unshipped sale cancelled: units available again
     FULFIL = "fulfil"  # pick/ship of committed units: leave the building
     RETURN = "return"  # back on hand: restock, damaged or quality_control
     TRANSFER_OUT = "transfer_out"  # leaves `location`, in transit to `to_location`
@@ -200,6 +201,7 @@ _PLANNERS: dict[EventType, Callable[..., list[_Step]]] = {
     EventType.RECEIPT: _receipt,
     EventType.EXPECTED: _simple(lambda q: Delta.of(incoming=q), False),
     EventType.SALE: _simple(lambda q: Delta.of(committed=q), True),
+    EventType.SALE_CANCELLED: _simple(lambda q: Delta.of(committed=-q), False),
     EventType.FULFIL: _simple(lambda q: Delta.of(committed=-q, on_hand=-q), False),
     EventType.RETURN: _return,
     EventType.TRANSFER_OUT: _transfer_out,
