@@ -10,7 +10,9 @@ from typing import Any
 from stockbridge.services.availability import list_balances
 from stockbridge.services.context import HubContext
 from stockbridge.services.quarantine import list_quarantine
+from stockbridge.store.engine import make_engine
 from tests.cli.conftest import EXAMPLES, Invoke
+from tests.conftest import truncate_pg
 
 
 def _import(invoke: Invoke, url: str, path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
@@ -120,3 +122,24 @@ def test_json_lines_with_a_broken_line(invoke: Invoke, with_catalog: str, tmp_pa
     assert (code, report["applied"]) == (3, 1)
     assert report["rejected"][0]["where"] == "line 3"
     assert "not valid JSON" in report["rejected"][0]["message"]
+
+
+def test_a_row_the_database_refuses_is_quarantined_and_its_batch_still_applies(
+    invoke: Invoke, pg_database: str, tmp_path: Path
+) -> None:
+    """PostgreSQL only: SQLite does not enforce VARCHAR lengths."""
+    truncate_pg(pg_database)
+    assert invoke("import", "catalog", str(EXAMPLES / "catalog.json"), "--db", pg_database).exit_code == 0
+    path = tmp_path / "long-key.csv"
+    rows = [f"receipt,MUG,WH1,{n},key-{n}" for n in range(1, 6)]
+    rows[2] = "receipt,MUG,WH1,100," + "k" * 400  # parses, but is longer than the key column
+    path.write_text("type,sku,location,quantity,idempotency_key\n" + "\n".join(rows) + "\n")
+    code, report = _import(invoke, pg_database, path)
+    assert (code, report["applied"], report["quarantined"]) == (3, 4, 1)
+    (refused,) = report["rejected"]
+    assert refused["where"] == "line 4" and "the database refused the row" in refused["message"]
+    engine = make_engine(pg_database)
+    try:
+        assert _on_hand(HubContext(engine), "MUG", "WH1") == 1 + 2 + 4 + 5
+    finally:
+        engine.dispose()

@@ -77,7 +77,7 @@ def stock_command(
         fail(f"{file}: {error}")
     with hub(db) as ctx, progress_bar(f"stock from {file.name}", len(rows)) as advance:
         report = import_stock(
-            ctx, rows, source=f"import:{file.name}", batch_size=batch_size, on_batch=advance
+            ctx, rows, source=f"import:{file.name}"[:200], batch_size=batch_size, on_batch=advance
         )
     if as_json:
         print_json(report.as_dict())
