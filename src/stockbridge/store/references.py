@@ -85,12 +85,9 @@ class ReferenceResolver:
     def _fetch_skus(self, names: set[str], connection: str | None) -> None:
         if not names:
             return
-        by_name: dict[str, int] = {}
-        rows = self._conn.execute(
-            sa.select(skus.c.code, skus.c.id).where(skus.c.tenant_id == self._tenant, skus.c.code.in_(names))
-        )
-        by_name.update({code: sku_id for code, sku_id in rows})
-        missing = names - by_name.keys()
+        refs = load_skus_where(self._conn, sa.and_(skus.c.tenant_id == self._tenant, skus.c.code.in_(names)))
+        found: dict[str, SkuRef] = {ref.code: ref for ref in refs.values()}
+        missing = names - found.keys()
         if missing and connection:
             alias_rows = self._conn.execute(
                 sa.select(sku_aliases.c.alias, sku_aliases.c.sku_id).where(
@@ -98,12 +95,12 @@ class ReferenceResolver:
                     sku_aliases.c.connection == connection,
                     sku_aliases.c.alias.in_(missing),
                 )
-            )
-            by_name.update({alias: sku_id for alias, sku_id in alias_rows})
-        refs = load_skus(self._conn, set(by_name.values()))
-        self._sku_codes.update({ref.id: ref.code for ref in refs.values()})
+            ).all()
+            by_id = load_skus(self._conn, {sku_id for _, sku_id in alias_rows})
+            found.update({alias: by_id[sku_id] for alias, sku_id in alias_rows if sku_id in by_id})
+        self._sku_codes.update({ref.id: ref.code for ref in found.values()})
         for name in names:
-            self._skus[(connection, name)] = refs.get(by_name[name]) if name in by_name else None
+            self._skus[(connection, name)] = found.get(name)
 
     def _fetch_locations(self, names: set[str], connection: str | None) -> None:
         if not names:
@@ -131,35 +128,46 @@ class ReferenceResolver:
 
 
 def load_skus(conn: sa.Connection, ids: set[int]) -> dict[int, SkuRef]:
-    """SKUs by id with their unit tables and bundle recipes, in three queries."""
-    if not ids:
-        return {}
+    """SKUs by id with their unit tables and bundle recipes."""
+    return load_skus_where(conn, skus.c.id.in_(ids)) if ids else {}
+
+
+def load_skus_where(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> dict[int, SkuRef]:
+    """SKUs matching `condition`, with units and recipes: two queries whatever the count."""
     base = conn.execute(
-        sa.select(skus.c.id, skus.c.code, skus.c.is_bundle, skus.c.base_unit).where(skus.c.id.in_(ids))
+        sa.select(skus.c.id, skus.c.code, skus.c.is_bundle, skus.c.base_unit).where(condition)
     ).all()
+    if not base:
+        return {}
+    ids = [row.id for row in base]
+    units = sa.select(
+        sku_units.c.sku_id.label("owner"),
+        sa.literal("unit").label("kind"),
+        sku_units.c.unit.label("name"),
+        sa.literal(0).label("part"),
+        sku_units.c.factor.label("amount"),
+    ).where(sku_units.c.sku_id.in_(ids))
+    parts = sa.select(
+        bundle_components.c.bundle_sku_id,
+        sa.literal("part"),
+        sa.literal(""),
+        bundle_components.c.component_sku_id,
+        bundle_components.c.quantity,
+    ).where(bundle_components.c.bundle_sku_id.in_(ids))
     factors: dict[int, dict[str, int]] = {}
-    for sku_id, unit, factor in conn.execute(
-        sa.select(sku_units.c.sku_id, sku_units.c.unit, sku_units.c.factor).where(sku_units.c.sku_id.in_(ids))
-    ):
-        factors.setdefault(sku_id, {})[unit] = factor
     recipes: dict[int, list[tuple[int, int]]] = {}
-    for bundle_id, component_id, qty in conn.execute(
-        sa.select(
-            bundle_components.c.bundle_sku_id,
-            bundle_components.c.component_sku_id,
-            bundle_components.c.quantity,
-        )
-        .where(bundle_components.c.bundle_sku_id.in_(ids))
-        .order_by(bundle_components.c.bundle_sku_id, bundle_components.c.component_sku_id)
-    ):
-        recipes.setdefault(bundle_id, []).append((component_id, qty))
+    for owner, kind, name, part, amount in conn.execute(sa.union_all(units, parts)):
+        if kind == "unit":
+            factors.setdefault(owner, {})[name] = amount
+        else:
+            recipes.setdefault(owner, []).append((part, amount))
     return {
-        sku_id: SkuRef(
-            sku_id,
-            code,
-            bool(is_bundle),
-            UnitTable(base_unit, factors.get(sku_id, {})),
-            tuple(recipes.get(sku_id, ())),
+        row.id: SkuRef(
+            row.id,
+            row.code,
+            bool(row.is_bundle),
+            UnitTable(row.base_unit, factors.get(row.id, {})),
+            tuple(sorted(recipes.get(row.id, ()))),
         )
-        for sku_id, code, is_bundle, base_unit in base
+        for row in base
     }
