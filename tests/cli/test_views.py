@@ -27,12 +27,16 @@ def test_balances_as_json_filtered_by_sku(invoke: Invoke, stocked: str) -> None:
     assert wh1["available"] == 59 - 2 - 1
 
 
-def test_balances_table_shows_each_counter(invoke: Invoke, stocked: str) -> None:
-    result = invoke("balances", "--location", "WH2", "--db", stocked)
-    assert result.exit_code == 0
-    tee = next(line for line in result.stdout.splitlines() if "TEE-BLUE-M" in line)
-    assert [cell.strip() for cell in tee.split("│")[1:-1]] == [
-        "TEE-BLUE-M", "WH2", "35", "0", "0", "0", "0", "0", "0", "0", "35",
+def test_balances_table_shows_the_counters_in_use_and_names_the_rest(invoke: Invoke, stocked: str) -> None:
+    wh2 = invoke("balances", "--location", "WH2", "--db", stocked).stdout
+    tee = next(line for line in wh2.splitlines() if "TEE-BLUE-M" in line)
+    assert [cell.strip() for cell in tee.split("│")[1:-1]] == ["TEE-BLUE-M", "WH2", "35", "35"]
+    caption = "zero everywhere: committed, reserved, incoming, in transit, damaged, QC, safety"
+    assert caption in " ".join(wh2.split())  # the caption wraps at the table's width
+    wh1 = invoke("balances", "--location", "WH1", "--db", stocked).stdout
+    header = next(line for line in wh1.splitlines() if "sku" in line)
+    assert [c.strip() for c in header.split("┃")[1:-1]] == [
+        "sku", "location", "on hand", "committed", "damaged", "available",
     ]  # fmt: skip
 
 

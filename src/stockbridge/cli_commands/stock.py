@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stockbridge.cli_commands.runtime import DbOption, JsonOption, console, hub, print_json
-from stockbridge.domain.quantities import AVAILABLE, STATES
+from stockbridge.domain.quantities import AVAILABLE, STATES, State
 from stockbridge.services.availability import BalanceView, ListingAtp, list_balances, listings_atp
 
 SHORT = {"on_hand": "on hand", "in_transit": "in transit", "quality_control": "QC", "safety_stock": "safety"}
@@ -49,18 +49,23 @@ def available(
 
 
 def balance_table(rows: list[BalanceView]) -> Table:
+    """on_hand and available always; other counters only when some row has one (see the caption)."""
+    shown = [s for s in STATES if s is State.ON_HAND or any(r.quantities.get(s) for r in rows)]
+    hidden = [SHORT.get(s.value, s.value) for s in STATES if s not in shown]
     table = Table(
-        "sku", "location", *(SHORT.get(s.value, s.value) for s in STATES), AVAILABLE, title="Balances"
+        "sku", "location", *(SHORT.get(s.value, s.value) for s in shown), AVAILABLE, title="Balances"
     )
-    for c in range(2, len(STATES) + 3):
-        table.columns[c].justify = "right"
+    for column in table.columns[2:]:
+        column.justify = "right"
     for r in rows:
         q = r.quantities
         table.add_row(
-            escape(r.sku), escape(r.location), *(str(q.get(s)) for s in STATES), f"[bold]{q.available}[/]"
+            escape(r.sku), escape(r.location), *(str(q.get(s)) for s in shown), f"[bold]{q.available}[/]"
         )
     if not rows:
         table.caption = "no balances"
+    elif hidden:
+        table.caption = f"zero everywhere: {', '.join(hidden)}"
     return table
 
 
