@@ -48,7 +48,7 @@ def test_available_per_channel_applies_the_rules(invoke: Invoke, stocked: str) -
     assert [s["after"] for s in listing["steps"]] == [140, 139, 69, 10, 10]
     assert listing["available_to_sell"] == 10
     table = invoke("available", "--db", stocked).stdout
-    assert "supply 140 → buffer 139 → share 69 → cap 10 → stop_below 10" in table
+    assert "supply 140, buffer→139, share→69, cap→10, stop_below→10" in table
 
 
 def test_explain_listing_shows_the_steps_the_supply_and_the_events(invoke: Invoke, stocked: str) -> None:

@@ -92,10 +92,10 @@ SCRIPTED_EVENTS: list[tuple[int, str, list[dict[str, Any]]]] = [
         0,
         "goods received (cases and units)",
         [
-            _event("po-1", "receipt", "TEE-BLUE-M", "WH-EAST", 5, unit="case"),
+            _event("po-1", "receipt", "TEE-BLUE-M", "WH-EAST", 8, unit="case"),
             _event("po-2", "receipt", "TEE-BLUE-M", "WH-WEST", 2, unit="case"),
-            _event("po-3", "receipt", "MUG-WHITE", "WH-EAST", 4, unit="case"),
-            _event("po-4", "receipt", "MUG-WHITE", "WH-WEST", 10),
+            _event("po-3", "receipt", "MUG-WHITE", "WH-EAST", 10, unit="case"),
+            _event("po-4", "receipt", "MUG-WHITE", "WH-WEST", 30),
             _event("po-5", "receipt", "CAP-RED", "WH-EAST", 30),
         ],
     ),
@@ -103,7 +103,7 @@ SCRIPTED_EVENTS: list[tuple[int, str, list[dict[str, Any]]]] = [
         5,
         "the ERP re-sends a receipt (duplicate) using its own codes",
         [
-            _event("po-1", "receipt", "TEE-BLUE-M", "WH-EAST", 5, unit="case"),
+            _event("po-1", "receipt", "TEE-BLUE-M", "WH-EAST", 8, unit="case"),
             _event("erp-77", "receipt", "AB-12", "02", 6, connection="erp"),
         ],
     ),
@@ -197,6 +197,11 @@ class DemoDay:
             ),
             Step(101, "cart 1 checks out (commit)", lambda: self._finish("cart-1", commit=True)),
             Step(102, "cart 2 is abandoned (release)", lambda: self._finish("cart-2", commit=False)),
+            Step(
+                103,
+                "cart 4 wants 500 tees: refused, never oversold",
+                lambda: self._hold("cart-4", "webshop", "TEE-BLUE-M", 500),
+            ),
         ]
 
     def _random_orders(self) -> list[Step]:

@@ -68,19 +68,19 @@ def _supply_table(locations: Sequence[Mapping[str, Any]]) -> Table:
 
 def events_table(title: str, events: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(
-        "id", "type", "changes", "idempotency key", "source", "note", "recorded at (UTC)", title=title
+        "id", "recorded at (UTC)", "type", "changes", "source", "idempotency key / note", title=title
     )
+    table.columns[5].overflow = "fold"  # keys are long; show all of them, folded
     for e in events:
         changes = ", ".join(f"{state} {delta:+d}" for state, delta in sorted(e["changes"].items()))
-        note = " ".join(x for x in (e.get("reference"), e.get("reason")) if x)
+        notes = [x for x in (e.get("reference"), e.get("reason")) if x and x not in e["idempotency_key"]]
         table.add_row(
             str(e["event_id"]),
-            e["type"],
-            changes,
-            escape(e["idempotency_key"]),
-            escape(e["source"] or ""),
-            escape(note),
             e["recorded_at"][:16].replace("T", " "),
+            e["type"].replace("_", " "),  # lets "reservation committed" wrap between words
+            changes,
+            escape(e["source"] or ""),
+            escape(" / ".join([e["idempotency_key"], *notes])),
         )
     if not events:
         table.caption = "no events yet"

@@ -73,7 +73,8 @@ def atp_table(rows: list[ListingAtp]) -> Table:
     table = Table("channel", "sku", "available to sell", "how", title="Available to sell")
     table.columns[2].justify = "right"
     for r in rows:
-        how = " → ".join(f"{s.rule} {s.after}" for s in r.result.steps)
+        first, *rest = r.result.steps
+        how = ", ".join([f"{first.rule} {first.after}", *(f"{s.rule}→{s.after}" for s in rest)])
         table.add_row(escape(r.channel), escape(r.sku), f"[bold]{r.result.quantity}[/]", how)
     if not rows:
         table.caption = "no listings"
