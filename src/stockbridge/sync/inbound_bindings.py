@@ -1,0 +1,330 @@
+"""The inbound model and its mapping: what a channel says (order facts, level reports, in the
+channel's ids), the connector port that says it, and the connections and id bindings that turn
+the channel's item and location ids into hub SKUs and locations.
+
+A binding row maps (connection, object type, external id) to the internal *code*: `sku` bindings
+point at a SKU code, `location` bindings at a location code. Lookups fall back on what the core
+already knows: a SKU code or a connection alias equal to the channel's own SKU text, a location
+code or a connection external code equal to the remote location id. Writing bindings in bulk
+belongs to the connections service; `bind` exists for set-up and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stockbridge.connectors.base import OrderCursor, OrderLine, RemoteOrder, WebhookMessage
+from stockbridge.errors import NotFoundError, UnknownReferenceError
+from stockbridge.services.channel_orders import ChannelOrder, MovementKind, OrderLineRef, OrderMovement
+from stockbridge.store.references import LocationRef, ReferenceResolver, SkuRef
+from stockbridge.store.schema import channels
+from stockbridge.store.schema_sync import bindings, connections
+
+_c = connections.c
+_bd = bindings.c
+
+
+@dataclass(frozen=True)
+class RemoteMovement:
+    """A fulfilment, a refund restocking shipped units (`return`) or unshipped ones (`release`),
+    named by the platform's own id (fulfilment id, refund id) so that it applies once."""
+
+    movement_id: str
+    kind: MovementKind
+    lines: tuple[OrderLine, ...]
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What one message tells about one order. `lines` is None when the message does not carry
+    the order's lines (e.g. a refund webhook); such a message waits until the order is known."""
+
+    order_id: str
+    updated_at: datetime | None
+    lines: tuple[OrderLine, ...] | None
+    cancelled: bool = False
+    movements: tuple[RemoteMovement, ...] = ()
+
+
+@dataclass(frozen=True)
+class LevelReport:
+    """The channel's own level of an item (e.g. Shopify `inventory_levels/update`): a drift signal."""
+
+    item_id: str
+    location_id: str | None
+    available: int
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+InboundFacts = OrderFacts | LevelReport | Ignored
+
+
+class InboundConnector(Protocol):
+    """What the inbound path needs of a connector: the webhook half of `connectors.base.Connector`,
+    its order stream, and the mapping of platform payloads to `InboundFacts`."""
+
+    platform: str
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool: ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage: ...
+
+    def webhook_facts(self, message: WebhookMessage) -> InboundFacts: ...
+
+    def order_facts(self, order: RemoteOrder) -> OrderFacts: ...
+
+    async def orders(
+        self, cursor: OrderCursor, *, limit: int = 250
+    ) -> tuple[list[RemoteOrder], OrderCursor]: ...
+
+
+def facts_from_remote_order(order: RemoteOrder) -> OrderFacts:
+    """The facts a bare `RemoteOrder` carries: its lines and whether it is cancelled."""
+    return OrderFacts(order.order_id, order.updated_at, order.lines, cancelled=order.status == "cancelled")
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    """One configured connection; `secrets` stay inside the process (never logged or returned)."""
+
+    id: int
+    tenant_id: int
+    code: str
+    platform: str
+    channel: str | None
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, Any]
+    enabled: bool
+
+    @property
+    def source(self) -> str:
+        """The prefix of every idempotency key and quarantine source this connection produces."""
+        return f"{self.platform}:{self.code}"
+
+
+def find_connection(conn: sa.Connection, tenant_id: int, code: str) -> ConnectionRecord | None:
+    return _one(conn, (_c.tenant_id == tenant_id) & (_c.code == code))
+
+
+def get_connection(conn: sa.Connection, tenant_id: int, code: str) -> ConnectionRecord:
+    found = find_connection(conn, tenant_id, code)
+    if found is None:
+        raise NotFoundError(f"no connection {code!r}", connection=code)
+    return found
+
+
+def get_connection_by_id(conn: sa.Connection, connection_id: int) -> ConnectionRecord:
+    found = _one(conn, _c.id == connection_id)
+    if found is None:
+        raise NotFoundError(f"no connection #{connection_id}", connection_id=connection_id)
+    return found
+
+
+def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> ConnectionRecord | None:
+    query = (
+        sa.select(connections, channels.c.code.label("channel_code"))
+        .select_from(connections.outerjoin(channels, channels.c.id == _c.channel_id))
+        .where(condition)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return ConnectionRecord(
+        id=int(row.id),
+        tenant_id=int(row.tenant_id),
+        code=row.code,
+        platform=row.platform,
+        channel=row.channel_code,
+        settings=dict(row.settings or {}),
+        secrets=dict(row.secrets or {}),
+        enabled=bool(row.enabled),
+    )
+
+
+def create_connection(
+    conn: sa.Connection,
+    *,
+    tenant_id: int,
+    code: str,
+    platform: str,
+    now: datetime,
+    channel: str | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> ConnectionRecord:
+    channel_id = None
+    if channel is not None:
+        channel_id = conn.scalar(
+            sa.select(channels.c.id).where(channels.c.tenant_id == tenant_id, channels.c.code == channel)
+        )
+        if channel_id is None:
+            raise UnknownReferenceError(f"unknown channel {channel!r}", field="channel")
+    conn.execute(
+        sa.insert(connections).values(
+            tenant_id=tenant_id,
+            code=code,
+            platform=platform,
+            channel_id=channel_id,
+            settings=dict(settings or {}),
+            secrets=dict(secrets or {}),
+            created_at=now,
+        )
+    )
+    return get_connection(conn, tenant_id, code)
+
+
+def bind(
+    conn: sa.Connection,
+    record: ConnectionRecord,
+    object_type: str,
+    external_id: str,
+    internal_code: str,
+    now: datetime,
+) -> None:
+    """Create or move one binding (external id -> internal code)."""
+    values = {
+        "tenant_id": record.tenant_id,
+        "connection_id": record.id,
+        "object_type": object_type,
+        "external_id": external_id,
+        "internal_id": internal_code,
+        "synced_at": now,
+    }
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(bindings).values(values)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "connection_id", "object_type", "external_id"],
+            set_={"internal_id": internal_code, "synced_at": now},
+        )
+    )
+
+
+def find_binding(
+    conn: sa.Connection, record: ConnectionRecord, object_type: str, external_id: str
+) -> str | None:
+    code: str | None = conn.scalar(
+        sa.select(_bd.internal_id).where(
+            _bd.tenant_id == record.tenant_id,
+            _bd.connection_id == record.id,
+            _bd.object_type == object_type,
+            _bd.external_id == external_id,
+        )
+    )
+    return code
+
+
+class InboundResolver:
+    """Remote item and location ids to hub references, one instance per transaction."""
+
+    def __init__(self, conn: sa.Connection, record: ConnectionRecord) -> None:
+        self._conn, self._record = conn, record
+        self._refs = ReferenceResolver(conn, record.tenant_id)
+
+    @property
+    def references(self) -> ReferenceResolver:
+        return self._refs
+
+    def sku(self, item_id: str | None, sku_text: str | None, *, field: str) -> SkuRef:
+        """The bound SKU of `item_id`, else the SKU (or alias) named by the channel's SKU text."""
+        bound = find_binding(self._conn, self._record, "sku", item_id) if item_id else None
+        name = bound or sku_text
+        if not name:
+            raise UnknownReferenceError(
+                f"item {item_id!r} has no binding and no SKU on connection {self._record.code!r}",
+                field=field,
+                item_id=item_id,
+            )
+        try:
+            return self._refs.sku(name, self._record.code, field=field)
+        except UnknownReferenceError as error:
+            raise UnknownReferenceError(
+                f"{error.message} (item {item_id!r} on connection {self._record.code!r})",
+                field=field,
+                sku=name,
+                item_id=item_id,
+            ) from None
+
+    def location(self, remote_id: str | None, *, field: str) -> LocationRef | None:
+        """The hub location of a remote location id; None when the channel names none."""
+        if not remote_id:
+            return None
+        name = find_binding(self._conn, self._record, "location", remote_id) or remote_id
+        return self._refs.location(name, self._record.code, field=field)
+
+
+ConnectorSource = Callable[[ConnectionRecord], InboundConnector]
+
+
+def to_channel_order(resolver: InboundResolver, record: ConnectionRecord, facts: OrderFacts) -> ChannelOrder:
+    """The facts in hub terms; an unknown item or location raises UnknownReferenceError."""
+    lines = (
+        None
+        if facts.lines is None
+        else tuple(_line(resolver, line, f"lines[{i}]") for i, line in enumerate(facts.lines))
+    )
+    movements = tuple(
+        OrderMovement(
+            m.movement_id,
+            m.kind,
+            tuple(
+                _line(resolver, line, f"{m.kind}[{m.movement_id}].lines[{i}]")
+                for i, line in enumerate(m.lines)
+            ),
+        )
+        for m in facts.movements
+    )
+    return ChannelOrder(
+        source=record.source,
+        order_id=facts.order_id,
+        channel=record.channel,
+        lines=lines,
+        cancelled=facts.cancelled,
+        movements=movements,
+        occurred_at=facts.updated_at,
+    )
+
+
+def _line(resolver: InboundResolver, line: OrderLine, where: str) -> OrderLineRef:
+    sku = resolver.sku(line.item_id, line.sku, field=f"{where}.sku")
+    location = resolver.location(line.location_id, field=f"{where}.location")
+    return OrderLineRef(
+        sku_id=sku.id,
+        quantity=line.quantity,
+        location_id=location.id if location else None,
+        parts=sku.components if sku.is_bundle else (),
+    )
+
+
+class UnsupportedPlatformError(LookupError):
+    """No installed connector speaks this platform's inbound protocol."""
+
+
+def installed_connector_source(record: ConnectionRecord) -> InboundConnector:
+    """The connector package `stockbridge.connectors.<platform>`, if it offers
+    `inbound_connector(record) -> InboundConnector`; imported lazily, on first use."""
+    import importlib
+
+    module_name = f"stockbridge.connectors.{record.platform}"
+    try:
+        module: Any = importlib.import_module(module_name)
+    except ImportError as error:
+        if error.name != module_name:
+            raise
+        raise UnsupportedPlatformError(f"no connector installed for platform {record.platform!r}") from None
+    factory = getattr(module, "inbound_connector", None)
+    if factory is None:
+        raise UnsupportedPlatformError(f"the {record.platform} connector has no inbound_connector()")
+    connector: InboundConnector = factory(record)
+    return connector

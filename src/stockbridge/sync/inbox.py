@@ -1,0 +1,351 @@
+"""The webhook inbox: deliveries are stored durably before they are acknowledged, then processed.
+
+`accept_delivery` stores a verified delivery once per (connection, delivery id). `process_inbox`
+claims pending rows one at a time in id order (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so many
+workers share the work) and handles each inside the claiming transaction: parse with the
+connector, map through the bindings, record the order facts (services.channel_orders). A worker
+that dies before commit leaves the row pending for the next one. Outcomes per row:
+
+    done          applied (or nothing new to apply; or ignored, with the reason in `error`)
+    quarantined   an unknown SKU or location: kept in the core quarantine with its reason
+    pending       a transient failure or an order not yet known: retried, `attempts` counts
+    failed        permanent (unparseable, unsupported) or out of attempts: `error` says why
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stockbridge.connectors.base import WebhookMessage
+from stockbridge.connectors.errors import ConnectorError
+from stockbridge.errors import StockbridgeError, ValidationError
+from stockbridge.services.channel_orders import record_channel_order
+from stockbridge.services.context import HubContext, is_transient
+from stockbridge.store import ledger
+from stockbridge.store.quarantine import insert_quarantine, jsonable, quarantine_row
+from stockbridge.store.schema import channels, listings, quarantine
+from stockbridge.store.schema_sync import connections, listing_sync, webhook_inbox
+from stockbridge.sync.inbound_bindings import (
+    ConnectionRecord,
+    ConnectorSource,
+    Ignored,
+    InboundResolver,
+    LevelReport,
+    OrderFacts,
+    get_connection_by_id,
+    to_channel_order,
+)
+
+logger = logging.getLogger(__name__)
+_i = webhook_inbox.c
+MAX_ATTEMPTS = 5
+_DROPPED_HEADERS = {"authorization", "cookie", "x-api-key"}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    inbox_id: int | None  # None when the delivery was already stored
+    delivery_id: str
+    duplicate: bool
+
+
+def accept_delivery(
+    ctx: HubContext,
+    record: ConnectionRecord,
+    message: WebhookMessage | None,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Accepted:
+    """Store one verified delivery (a duplicate delivery id stores nothing). An unparseable body is
+    kept too, keyed by its hash, and fails in processing with the reason: nothing is dropped."""
+    delivery_id = message.delivery_id if message else "body:" + hashlib.sha256(body).hexdigest()
+    values = {
+        "tenant_id": record.tenant_id,
+        "connection_id": record.id,
+        "topic": message.topic if message else "unparsed",
+        "delivery_id": delivery_id[:200],
+        "headers": {k.lower(): v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS},
+        "body": body,
+        "received_at": ctx.clock.now(),
+        "status": "pending",
+        "attempts": 0,
+    }
+
+    def work(conn: sa.Connection) -> int | None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(webhook_inbox).values(values).on_conflict_do_nothing().returning(_i.id)
+        found = conn.execute(stmt).scalar()
+        return None if found is None else int(found)
+
+    inbox_id = ctx.write(work)
+    return Accepted(inbox_id, delivery_id, inbox_id is None)
+
+
+@dataclass
+class InboxReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    oversold: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    @property
+    def processed(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Result:
+    status: str  # done, quarantined, pending, failed
+    note: str | None = None
+    oversold: tuple[dict[str, Any], ...] = ()
+
+
+class _Waiting(Exception):
+    """The message refers to an order whose sale is not recorded yet: retry later."""
+
+
+def process_inbox(
+    ctx: HubContext, source: ConnectorSource, *, limit: int = 100, max_attempts: int = MAX_ATTEMPTS
+) -> InboxReport:
+    """One pass over pending rows in id order (each at most once per pass), up to `limit`."""
+    report, after = InboxReport(), 0
+    for _ in range(limit):
+        claimed = ctx.write(lambda conn, a=after: _process_next(conn, ctx, source, a, max_attempts))  # type: ignore[misc]
+        if claimed is None:
+            break
+        after, result = claimed
+        report.add(result.status)
+        report.oversold.extend(result.oversold)
+    return report
+
+
+def _process_next(
+    conn: sa.Connection, ctx: HubContext, source: ConnectorSource, after: int, max_attempts: int
+) -> tuple[int, _Result] | None:
+    query = (
+        sa.select(webhook_inbox)
+        .where(_i.tenant_id == ctx.tenant_id, _i.status == "pending", _i.id > after)
+        .order_by(_i.id)
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    result = _handle_guarded(conn, ctx, source, row)
+    attempts = row.attempts + 1
+    if result.status == "pending" and attempts >= max_attempts:
+        result = _Result("failed", f"gave up after {attempts} attempts: {result.note}")
+    done = result.status in ("done", "quarantined", "failed")
+    conn.execute(
+        sa.update(webhook_inbox)
+        .where(_i.id == row.id)
+        .values(
+            status=result.status,
+            attempts=attempts,
+            error=result.note,
+            processed_at=ctx.clock.now() if done else None,
+        )
+    )
+    if result.status == "failed":
+        logger.warning("inbox row %s (%s) failed: %s", row.id, row.topic, result.note)
+    return int(row.id), result
+
+
+def _handle_guarded(conn: sa.Connection, ctx: HubContext, source: ConnectorSource, row: Any) -> _Result:
+    """Handle one row inside a savepoint; what fails is undone and classified, the row stays."""
+    savepoint = conn.begin_nested()
+    try:
+        result = _handle(conn, ctx, source, row)
+    except _Waiting as waiting:
+        savepoint.rollback()
+        return _Result("pending", str(waiting))
+    except ValidationError as error:
+        savepoint.rollback()
+        return _quarantine(conn, ctx, row, error)
+    except ConnectorError as error:
+        savepoint.rollback()
+        return _Result("pending" if error.retryable else "failed", f"{type(error).__name__}: {error.message}")
+    except sa.exc.DBAPIError as error:
+        savepoint.rollback()
+        if is_transient(error):
+            raise
+        return _Result("pending", f"database error: {type(error.orig).__name__}")
+    except (StockbridgeError, ValueError, KeyError, TypeError, LookupError) as error:
+        savepoint.rollback()
+        return _Result("failed", f"{type(error).__name__}: {error}")
+    savepoint.commit()
+    return result
+
+
+def _handle(conn: sa.Connection, ctx: HubContext, source: ConnectorSource, row: Any) -> _Result:
+    record = get_connection_by_id(conn, int(row.connection_id))
+    if row.topic == "unparsed":
+        raise ValueError("the body could not be parsed when it was received")
+    connector = source(record)
+    message = connector.parse_webhook(dict(row.headers), bytes(row.body))
+    facts = connector.webhook_facts(message)
+    if isinstance(facts, Ignored):
+        return _Result("done", f"ignored: {facts.reason}")
+    resolver = InboundResolver(conn, record)
+    if isinstance(facts, LevelReport):
+        return _Result("done", note_level_report(conn, ctx, record, resolver, facts))
+    return apply_order_facts(conn, ctx, record, resolver, facts)
+
+
+def apply_order_facts(
+    conn: sa.Connection,
+    ctx: HubContext,
+    record: ConnectionRecord,
+    resolver: InboundResolver,
+    facts: OrderFacts,
+) -> _Result:
+    """The one path of order facts, from webhooks and from polling alike."""
+    outcome = record_channel_order(conn, ctx, to_channel_order(resolver, record, facts))
+    if outcome.waiting:
+        raise _Waiting(f"order {facts.order_id} is not known yet (its creation has not arrived)")
+    note = f"applied {len(outcome.applied)}, already recorded {len(outcome.already)}"
+    return _Result("done", note, tuple(outcome.oversold))
+
+
+def _quarantine(conn: sa.Connection, ctx: HubContext, row: Any, error: StockbridgeError) -> _Result:
+    """Keep the delivery in the core quarantine, once per inbox row, with the reason."""
+    source = f"inbox:{row.id}"
+    existing = conn.scalar(
+        sa.select(quarantine.c.id).where(
+            quarantine.c.tenant_id == ctx.tenant_id,
+            quarantine.c.source == source,
+            quarantine.c.status == "open",
+        )
+    )
+    if existing is None:
+        payload = {
+            "inbox_id": row.id,
+            "topic": row.topic,
+            "delivery_id": row.delivery_id,
+            "body": _text(row.body),
+        }
+        (existing,) = insert_quarantine(
+            conn,
+            [
+                quarantine_row(
+                    ctx.tenant_id, ctx.clock.now(), "channel_order", source, payload, error.as_dict()
+                )
+            ],
+        )
+    return _Result("quarantined", f"quarantine #{existing}: {error.message}")
+
+
+def _text(body: bytes) -> Any:
+    try:
+        return jsonable(body.decode())
+    except UnicodeDecodeError:
+        return body.hex()
+
+
+def note_level_report(
+    conn: sa.Connection,
+    ctx: HubContext,
+    record: ConnectionRecord,
+    resolver: InboundResolver,
+    report: LevelReport,
+) -> str:
+    """A channel's own level is never written into the hub's balances. When it differs from what the
+    channel last acknowledged from us, it is kept as `observed_quantity` and the listing is marked
+    dirty, so the pusher converges it again (compare-and-set or delta)."""
+    try:
+        sku = resolver.sku(report.item_id, None, field="item_id")
+    except ValidationError as error:
+        return f"ignored: {error.message}"
+    listing_id = conn.scalar(
+        sa.select(listings.c.id)
+        .join(channels, channels.c.id == listings.c.channel_id)
+        .where(
+            channels.c.tenant_id == record.tenant_id,
+            channels.c.code == record.channel,
+            listings.c.sku_id == sku.id,
+        )
+    )
+    if listing_id is None:
+        return f"ignored: no listing of {sku.code} on channel {record.channel!r}"
+    acked = conn.scalar(
+        sa.select(listing_sync.c.acked_quantity).where(listing_sync.c.listing_id == listing_id)
+    )
+    if acked == report.available:
+        return f"echo: {sku.code} at {report.available} as acknowledged"
+    now = ctx.clock.now()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    observed = {"observed_quantity": report.available, "observed_at": now}
+    conn.execute(
+        dialect.insert(listing_sync)
+        .values(listing_id=listing_id, **observed)
+        .on_conflict_do_update(index_elements=["listing_id"], set_=observed)
+    )
+    ledger.mark_listings_dirty(conn, record.tenant_id, {sku.id}, now)
+    return f"drift: {sku.code} shows {report.available}, last acknowledged {acked}"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    connection: str
+    topic: str
+    delivery_id: str
+    status: str
+    attempts: int
+    error: str | None
+    received_at: Any
+    processed_at: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_inbox(ctx: HubContext, *, status: str | None = None, limit: int = 100) -> list[InboxRow]:
+    query = (
+        sa.select(webhook_inbox, connections.c.code.label("connection"))
+        .join(connections, connections.c.id == _i.connection_id)
+        .where(_i.tenant_id == ctx.tenant_id)
+        .order_by(_i.id)
+        .limit(limit)
+    )
+    if status:
+        query = query.where(_i.status == status)
+    with ctx.read() as conn:
+        return [
+            InboxRow(
+                r.id,
+                r.connection,
+                r.topic,
+                r.delivery_id,
+                r.status,
+                r.attempts,
+                r.error,
+                r.received_at,
+                r.processed_at,
+            )
+            for r in conn.execute(query)
+        ]
+
+
+def requeue(ctx: HubContext, inbox_id: int) -> bool:
+    """Put a failed or quarantined row back to pending (after fixing bindings); safe: facts apply once."""
+
+    def work(conn: sa.Connection) -> bool:
+        result = conn.execute(
+            sa.update(webhook_inbox)
+            .where(_i.id == inbox_id, _i.tenant_id == ctx.tenant_id, _i.status.in_(("failed", "quarantined")))
+            .values(status="pending", attempts=0, processed_at=None)
+        )
+        return result.rowcount == 1
+
+    return ctx.write(work)

@@ -1,0 +1,142 @@
+"""The outbox side of listings: claiming dirty listings, putting them back, and per-listing push
+state (`listing_sync`: what the channel last acknowledged and observed, attempts, last error).
+
+Claim protocol: one statement takes up to `limit` dirty listings of a channel, in id order, and
+clears their flag in the same transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent
+pushers take disjoint sets; SQLite: the single writer lock serialises claims). The desired level
+is computed only *after* the claim commits, so a stock change committed after the claim marks
+the listing dirty again (its flag is false now) and is pushed by a later round: never lost.
+A claim that cannot be pushed (breaker open, transient failure) is put back with `requeue`,
+keeping the earliest `dirty_at`, so propagation latency counts from the first accepted change.
+A process that dies between claim and acknowledgement leaves the listing clean but unpushed;
+reconciliation finds and heals that drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from stockbridge.services.context import HubContext
+from stockbridge.store.schema import listings
+from stockbridge.store.schema_sync import listing_sync
+
+_l = listings.c
+_s = listing_sync.c
+
+
+@dataclass(frozen=True)
+class Claimed:
+    listing_id: int
+    sku_id: int
+    dirty_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SyncState:
+    acked_quantity: int | None
+    attempts: int
+
+
+def claim_dirty(ctx: HubContext, channel_id: int, limit: int) -> list[Claimed]:
+    """Take and clear up to `limit` dirty listings of one channel, atomically."""
+
+    def work(conn: sa.Connection) -> list[Claimed]:
+        pick = (
+            sa.select(_l.id)
+            .where(_l.tenant_id == ctx.tenant_id, _l.channel_id == channel_id, _l.dirty.is_(True))
+            .order_by(_l.id)
+            .limit(limit)
+        )
+        if conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        stmt = (
+            sa.update(listings)
+            .where(_l.id.in_(pick.scalar_subquery()), _l.dirty.is_(True))
+            .values(dirty=False)
+            .returning(_l.id, _l.sku_id, _l.dirty_at)
+        )
+        rows = conn.execute(stmt).all()
+        return sorted(
+            (Claimed(int(r.id), int(r.sku_id), r.dirty_at) for r in rows), key=lambda c: c.listing_id
+        )
+
+    return ctx.write(work)
+
+
+def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> None:
+    """Mark claimed listings dirty again, keeping the earlier of the two `dirty_at`s."""
+    for item in items:
+        when = item.dirty_at or ctx.clock.now()
+        earlier = sa.case(
+            (sa.and_(_l.dirty.is_(True), _l.dirty_at < when), _l.dirty_at),
+            else_=sa.literal(when, _l.dirty_at.type),
+        )
+        conn.execute(
+            sa.update(listings)
+            .where(_l.tenant_id == ctx.tenant_id, _l.id == item.listing_id)
+            .values(dirty=True, dirty_at=earlier)
+        )
+
+
+def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, SyncState]:
+    states: dict[int, SyncState] = {}
+    for start in range(0, len(listing_ids), 500):
+        chunk = listing_ids[start : start + 500]
+        rows = conn.execute(
+            sa.select(_s.listing_id, _s.acked_quantity, _s.attempts).where(_s.listing_id.in_(chunk))
+        ).all()
+        states.update({int(r.listing_id): SyncState(r.acked_quantity, int(r.attempts)) for r in rows})
+    return states
+
+
+def record_ack(conn: sa.Connection, listing_id: int, quantity: int, now: datetime) -> None:
+    """The channel holds `quantity` because we set it: the next compare-and-set starts there."""
+    _upsert(conn, listing_id, acked_quantity=quantity, acked_at=now, attempts=0, last_error=None)
+
+
+def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime, note: str) -> None:
+    """Accept what the channel holds (or None: unknown, read it next time) as the new base."""
+    _upsert(
+        conn,
+        listing_id,
+        acked_quantity=quantity,
+        acked_at=now,
+        observed_quantity=quantity,
+        observed_at=now,
+        last_error=note,
+    )
+
+
+def record_observed(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime) -> None:
+    _upsert(conn, listing_id, observed_quantity=quantity, observed_at=now)
+
+
+def record_error(conn: sa.Connection, listing_id: int, error: str, *, attempts: int | None = None) -> None:
+    values: dict[str, Any] = {"last_error": error[:2000]}
+    if attempts is not None:
+        values["attempts"] = attempts
+    _upsert(conn, listing_id, **values)
+
+
+def reset_attempts(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
+    ids = list(listing_ids)
+    if ids:
+        conn.execute(sa.update(listing_sync).where(_s.listing_id.in_(ids)).values(attempts=0))
+
+
+def _upsert(conn: sa.Connection, listing_id: int, **values: Any) -> None:
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
+    stmt = insert.values(listing_id=listing_id, **values).on_conflict_do_update(
+        index_elements=["listing_id"], set_=_excluded(insert, values)
+    )
+    conn.execute(stmt)
+
+
+def _excluded(insert: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: insert.excluded[name] for name in values}

@@ -1,0 +1,150 @@
+"""From claimed listings to level changes: desired ATP, the remote item and location, the base.
+
+Per listing: desired = `compute_listing_atp` (read *after* the claim), item = the external id bound
+to the listing's SKU (`bindings`, object type `sku`), base = `listing_sync.acked_quantity`.
+
+Multi-location platforms (Shopify) hold one level per (item, remote location), but a listing has
+one ATP. The whole ATP goes to exactly one remote location per connection, the *push location*:
+  1. `settings["push_location"]` (a remote location id), when set; else
+  2. the one remote location bound (object type `location`) to a hub location feeding the
+     channel; else
+  3. the only remote location bound for the connection.
+Anything else (none, or several candidates) skips every listing with that reason. Other remote
+locations are left alone: they are not this channel's stock. Platforms with one level per item
+get `location_id=None`.
+
+Listings that cannot be planned (unbound SKU, ambiguous binding, no push location) become `Skip`s
+with a reason; the pusher records and reports them, never dropping one silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from stockbridge.services.availability import compute_listing_atp
+from stockbridge.services.connections import ConnectionView
+from stockbridge.services.context import HubContext
+from stockbridge.store.schema import channel_locations, skus
+from stockbridge.store.schema_sync import bindings
+from stockbridge.sync.outbox import Claimed, load_states
+
+
+@dataclass(frozen=True)
+class PlannedLevel:
+    listing_id: int
+    sku: str
+    desired: int
+    item_id: str
+    location_id: str | None
+    acked: int | None
+    attempts: int
+    claimed: Claimed
+
+    @property
+    def dirty_at(self) -> datetime | None:
+        return self.claimed.dirty_at
+
+
+@dataclass(frozen=True)
+class Skip:
+    listing_id: int
+    sku: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    levels: list[PlannedLevel]
+    skips: list[Skip]
+
+
+def plan_levels(
+    ctx: HubContext, view: ConnectionView, claimed: Sequence[Claimed], *, multi_location: bool
+) -> Plan:
+    with ctx.read() as conn:
+        codes = _sku_codes(conn, [c.sku_id for c in claimed])
+        items = _sku_items(conn, ctx, view.id, [c.sku_id for c in claimed])
+        states = load_states(conn, [c.listing_id for c in claimed])
+        location, why = push_location(conn, ctx, view) if multi_location else (None, "")
+        levels, skips = [], []
+        for c in claimed:
+            sku = codes[c.sku_id]
+            bound = items.get(c.sku_id, [])
+            reason = _skip_reason(bound, multi_location and location is None, why, sku)
+            if reason:
+                skips.append(Skip(c.listing_id, sku, reason))
+                continue
+            desired = compute_listing_atp(conn, ctx, view.channel or "", sku).result.quantity
+            state = states.get(c.listing_id)
+            acked, attempts = (state.acked_quantity, state.attempts) if state else (None, 0)
+            levels.append(PlannedLevel(c.listing_id, sku, desired, bound[0], location, acked, attempts, c))
+    return Plan(levels, skips)
+
+
+def push_location(conn: sa.Connection, ctx: HubContext, view: ConnectionView) -> tuple[str | None, str]:
+    """The one remote location that receives listing levels, or None and why not."""
+    configured = view.settings.get("push_location")
+    if configured:
+        return str(configured), ""
+    b = bindings.c
+    bound = conn.execute(
+        sa.select(b.external_id, b.internal_id).where(
+            b.tenant_id == ctx.tenant_id, b.connection_id == view.id, b.object_type == "location"
+        )
+    ).all()
+    feeding = {
+        str(i)
+        for i in conn.scalars(
+            sa.select(channel_locations.c.location_id).where(
+                channel_locations.c.channel_id == view.channel_id
+            )
+        )
+    }
+    fed = sorted({r.external_id for r in bound if r.internal_id in feeding})
+    if len(fed) == 1:
+        return fed[0], ""
+    if len(fed) == 0 and len(bound) == 1:
+        return str(bound[0].external_id), ""
+    return None, (
+        f"no single remote location to push to ({len(fed) or len(bound)} candidates); "
+        f"set settings.push_location on connection {view.code!r}"
+    )
+
+
+def _skip_reason(bound: Sequence[str], no_location: bool, why: str, sku: str) -> str:
+    if not bound:
+        return f"SKU {sku!r} is not bound to a remote item on this connection"
+    if len(bound) > 1:
+        return f"SKU {sku!r} is bound to several remote items: {', '.join(sorted(bound))}"
+    return why if no_location else ""
+
+
+def _sku_codes(conn: sa.Connection, sku_ids: Sequence[int]) -> dict[int, str]:
+    rows = conn.execute(sa.select(skus.c.id, skus.c.code).where(skus.c.id.in_(sorted(set(sku_ids))))).all()
+    return {int(r.id): r.code for r in rows}
+
+
+def _sku_items(
+    conn: sa.Connection, ctx: HubContext, connection_id: int, sku_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    b = bindings.c
+    wanted = sorted({str(s) for s in sku_ids})
+    rows: list[Any] = []
+    for start in range(0, len(wanted), 500):
+        rows += conn.execute(
+            sa.select(b.internal_id, b.external_id).where(
+                b.tenant_id == ctx.tenant_id,
+                b.connection_id == connection_id,
+                b.object_type == "sku",
+                b.internal_id.in_(wanted[start : start + 500]),
+            )
+        ).all()
+    items: dict[int, list[str]] = {}
+    for r in rows:
+        items.setdefault(int(r.internal_id), []).append(r.external_id)
+    return items
