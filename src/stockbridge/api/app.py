@@ -11,6 +11,7 @@ disposes of its engine at shutdown.
     /api/v1/balances[/{sku}/{location}/explain], /available-to-sell,
     /listings/{channel}/{sku}/available-to-sell|explain, /verify      reading stock
     /api/v1/quarantine[/{id}/retry|discard]                            rejected input
+    /webhooks/{platform}/{connection}        (HMAC-signed, no API key) channel webhooks -> inbox
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from stockbridge.api.openapi import openapi_with
 from stockbridge.api.problems import install_problem_handlers
 from stockbridge.api.routers import balances, catalog, channels, events, health, locations, quarantine
 from stockbridge.api.routers import reservations as reservation_routes
+from stockbridge.api.routers import webhooks as webhook_routes
 from stockbridge.api.schemas_stock import EventIn
 from stockbridge.api.sweeper import ExpirySweeper, Sweep
 from stockbridge.services.bootstrap import bootstrap
@@ -73,6 +75,7 @@ def create_app(
     app.state.ctx = hub
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(webhook_routes.router)  # signed by the platform, not behind the API key
     dependencies = [Depends(guard)] if guard is not None else []
     app.include_router(api_router(), prefix=API_PREFIX, dependencies=dependencies)
     app.openapi = openapi_with(app, [EventIn])  # type: ignore[method-assign]

@@ -2,11 +2,9 @@
 channel's ids), the connector port that says it, and the connections and id bindings that turn
 the channel's item and location ids into hub SKUs and locations.
 
-A binding row maps (connection, object type, external id) to the internal *code*: `sku` bindings
-point at a SKU code, `location` bindings at a location code. Lookups fall back on what the core
-already knows: a SKU code or a connection alias equal to the channel's own SKU text, a location
-code or a connection external code equal to the remote location id. Writing bindings in bulk
-belongs to the connections service; `bind` exists for set-up and tests.
+Bindings are written by services.bindings (internal id = our row id as text). Lookups fall back
+on what the core already knows: a SKU code or a connection alias equal to the channel's own SKU
+text, a location code or a connection external code equal to the remote location id.
 """
 
 from __future__ import annotations
@@ -17,12 +15,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from stockbridge.connectors.base import OrderCursor, OrderLine, RemoteOrder, WebhookMessage
 from stockbridge.errors import NotFoundError, UnknownReferenceError
 from stockbridge.services.channel_orders import ChannelOrder, MovementKind, OrderLineRef, OrderMovement
-from stockbridge.store.references import LocationRef, ReferenceResolver, SkuRef
+from stockbridge.services.connections import ConnectionConfig
+from stockbridge.store.references import ReferenceResolver, SkuRef, load_skus
 from stockbridge.store.schema import channels
 from stockbridge.store.schema_sync import bindings, connections
 
@@ -96,15 +94,13 @@ def facts_from_remote_order(order: RemoteOrder) -> OrderFacts:
 
 @dataclass(frozen=True)
 class ConnectionRecord:
-    """One configured connection; `secrets` stay inside the process (never logged or returned)."""
+    """What processing needs of a connection (no secrets: connectors get `ConnectionConfig`)."""
 
     id: int
     tenant_id: int
     code: str
     platform: str
     channel: str | None
-    settings: Mapping[str, Any]
-    secrets: Mapping[str, Any]
     enabled: bool
 
     @property
@@ -113,15 +109,9 @@ class ConnectionRecord:
         return f"{self.platform}:{self.code}"
 
 
-def find_connection(conn: sa.Connection, tenant_id: int, code: str) -> ConnectionRecord | None:
-    return _one(conn, (_c.tenant_id == tenant_id) & (_c.code == code))
-
-
-def get_connection(conn: sa.Connection, tenant_id: int, code: str) -> ConnectionRecord:
-    found = find_connection(conn, tenant_id, code)
-    if found is None:
-        raise NotFoundError(f"no connection {code!r}", connection=code)
-    return found
+def record_of(config: ConnectionConfig, tenant_id: int) -> ConnectionRecord:
+    view = config.view
+    return ConnectionRecord(view.id, tenant_id, view.code, view.platform, view.channel, view.enabled)
 
 
 def get_connection_by_id(conn: sa.Connection, connection_id: int) -> ConnectionRecord:
@@ -133,7 +123,9 @@ def get_connection_by_id(conn: sa.Connection, connection_id: int) -> ConnectionR
 
 def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> ConnectionRecord | None:
     query = (
-        sa.select(connections, channels.c.code.label("channel_code"))
+        sa.select(
+            _c.id, _c.tenant_id, _c.code, _c.platform, _c.enabled, channels.c.code.label("channel_code")
+        )
         .select_from(connections.outerjoin(channels, channels.c.id == _c.channel_id))
         .where(condition)
     )
@@ -141,80 +133,15 @@ def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> ConnectionRe
     if row is None:
         return None
     return ConnectionRecord(
-        id=int(row.id),
-        tenant_id=int(row.tenant_id),
-        code=row.code,
-        platform=row.platform,
-        channel=row.channel_code,
-        settings=dict(row.settings or {}),
-        secrets=dict(row.secrets or {}),
-        enabled=bool(row.enabled),
-    )
-
-
-def create_connection(
-    conn: sa.Connection,
-    *,
-    tenant_id: int,
-    code: str,
-    platform: str,
-    now: datetime,
-    channel: str | None = None,
-    secrets: Mapping[str, Any] | None = None,
-    settings: Mapping[str, Any] | None = None,
-) -> ConnectionRecord:
-    channel_id = None
-    if channel is not None:
-        channel_id = conn.scalar(
-            sa.select(channels.c.id).where(channels.c.tenant_id == tenant_id, channels.c.code == channel)
-        )
-        if channel_id is None:
-            raise UnknownReferenceError(f"unknown channel {channel!r}", field="channel")
-    conn.execute(
-        sa.insert(connections).values(
-            tenant_id=tenant_id,
-            code=code,
-            platform=platform,
-            channel_id=channel_id,
-            settings=dict(settings or {}),
-            secrets=dict(secrets or {}),
-            created_at=now,
-        )
-    )
-    return get_connection(conn, tenant_id, code)
-
-
-def bind(
-    conn: sa.Connection,
-    record: ConnectionRecord,
-    object_type: str,
-    external_id: str,
-    internal_code: str,
-    now: datetime,
-) -> None:
-    """Create or move one binding (external id -> internal code)."""
-    values = {
-        "tenant_id": record.tenant_id,
-        "connection_id": record.id,
-        "object_type": object_type,
-        "external_id": external_id,
-        "internal_id": internal_code,
-        "synced_at": now,
-    }
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(bindings).values(values)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "connection_id", "object_type", "external_id"],
-            set_={"internal_id": internal_code, "synced_at": now},
-        )
+        int(row.id), int(row.tenant_id), row.code, row.platform, row.channel_code, bool(row.enabled)
     )
 
 
 def find_binding(
     conn: sa.Connection, record: ConnectionRecord, object_type: str, external_id: str
-) -> str | None:
-    code: str | None = conn.scalar(
+) -> int | None:
+    """The internal row id an external id is bound to (services.bindings stores ids as text)."""
+    found = conn.scalar(
         sa.select(_bd.internal_id).where(
             _bd.tenant_id == record.tenant_id,
             _bd.connection_id == record.id,
@@ -222,7 +149,7 @@ def find_binding(
             _bd.external_id == external_id,
         )
     )
-    return code
+    return int(found) if found is not None and str(found).isdigit() else None
 
 
 class InboundResolver:
@@ -237,34 +164,37 @@ class InboundResolver:
         return self._refs
 
     def sku(self, item_id: str | None, sku_text: str | None, *, field: str) -> SkuRef:
-        """The bound SKU of `item_id`, else the SKU (or alias) named by the channel's SKU text."""
+        """The SKU bound to `item_id`, else the SKU (or connection alias) named by the SKU text."""
         bound = find_binding(self._conn, self._record, "sku", item_id) if item_id else None
-        name = bound or sku_text
-        if not name:
+        if bound is not None and (ref := load_skus(self._conn, {bound}).get(bound)) is not None:
+            return ref
+        if not sku_text:
             raise UnknownReferenceError(
                 f"item {item_id!r} has no binding and no SKU on connection {self._record.code!r}",
                 field=field,
                 item_id=item_id,
             )
         try:
-            return self._refs.sku(name, self._record.code, field=field)
+            return self._refs.sku(sku_text, self._record.code, field=field)
         except UnknownReferenceError as error:
             raise UnknownReferenceError(
                 f"{error.message} (item {item_id!r} on connection {self._record.code!r})",
                 field=field,
-                sku=name,
+                sku=sku_text,
                 item_id=item_id,
             ) from None
 
-    def location(self, remote_id: str | None, *, field: str) -> LocationRef | None:
+    def location(self, remote_id: str | None, *, field: str) -> int | None:
         """The hub location of a remote location id; None when the channel names none."""
         if not remote_id:
             return None
-        name = find_binding(self._conn, self._record, "location", remote_id) or remote_id
-        return self._refs.location(name, self._record.code, field=field)
+        bound = find_binding(self._conn, self._record, "location", remote_id)
+        return (
+            bound if bound is not None else self._refs.location(remote_id, self._record.code, field=field).id
+        )
 
 
-ConnectorSource = Callable[[ConnectionRecord], InboundConnector]
+ConnectorSource = Callable[[ConnectionConfig], InboundConnector]
 
 
 def to_channel_order(resolver: InboundResolver, record: ConnectionRecord, facts: OrderFacts) -> ChannelOrder:
@@ -302,7 +232,7 @@ def _line(resolver: InboundResolver, line: OrderLine, where: str) -> OrderLineRe
     return OrderLineRef(
         sku_id=sku.id,
         quantity=line.quantity,
-        location_id=location.id if location else None,
+        location_id=location,
         parts=sku.components if sku.is_bundle else (),
     )
 
@@ -311,20 +241,20 @@ class UnsupportedPlatformError(LookupError):
     """No installed connector speaks this platform's inbound protocol."""
 
 
-def installed_connector_source(record: ConnectionRecord) -> InboundConnector:
+def installed_connector_source(config: ConnectionConfig) -> InboundConnector:
     """The connector package `stockbridge.connectors.<platform>`, if it offers
-    `inbound_connector(record) -> InboundConnector`; imported lazily, on first use."""
+    `inbound_connector(config) -> InboundConnector`; imported lazily, on first use."""
     import importlib
 
-    module_name = f"stockbridge.connectors.{record.platform}"
+    module_name = f"stockbridge.connectors.{config.platform}"
     try:
         module: Any = importlib.import_module(module_name)
     except ImportError as error:
         if error.name != module_name:
             raise
-        raise UnsupportedPlatformError(f"no connector installed for platform {record.platform!r}") from None
+        raise UnsupportedPlatformError(f"no connector installed for platform {config.platform!r}") from None
     factory = getattr(module, "inbound_connector", None)
     if factory is None:
-        raise UnsupportedPlatformError(f"the {record.platform} connector has no inbound_connector()")
-    connector: InboundConnector = factory(record)
+        raise UnsupportedPlatformError(f"the {config.platform} connector has no inbound_connector()")
+    connector: InboundConnector = factory(config)
     return connector

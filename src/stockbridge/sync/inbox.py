@@ -27,6 +27,7 @@ from stockbridge.connectors.base import WebhookMessage
 from stockbridge.connectors.errors import ConnectorError
 from stockbridge.errors import StockbridgeError, ValidationError
 from stockbridge.services.channel_orders import record_channel_order
+from stockbridge.services.connections import load_connection_config
 from stockbridge.services.context import HubContext, is_transient
 from stockbridge.store import ledger
 from stockbridge.store.quarantine import insert_quarantine, jsonable, quarantine_row
@@ -36,6 +37,7 @@ from stockbridge.sync.inbound_bindings import (
     ConnectionRecord,
     ConnectorSource,
     Ignored,
+    InboundConnector,
     InboundResolver,
     LevelReport,
     OrderFacts,
@@ -102,13 +104,15 @@ class InboxReport:
 
 
 @dataclass(frozen=True)
-class _Result:
+class Handled:
+    """What became of one message: its inbox status, a note, any channel oversell it recorded."""
+
     status: str  # done, quarantined, pending, failed
     note: str | None = None
     oversold: tuple[dict[str, Any], ...] = ()
 
 
-class _Waiting(Exception):
+class OrderNotYetKnown(Exception):
     """The message refers to an order whose sale is not recorded yet: retry later."""
 
 
@@ -117,8 +121,9 @@ def process_inbox(
 ) -> InboxReport:
     """One pass over pending rows in id order (each at most once per pass), up to `limit`."""
     report, after = InboxReport(), 0
+    connectors = _Connectors(ctx, source)
     for _ in range(limit):
-        claimed = ctx.write(lambda conn, a=after: _process_next(conn, ctx, source, a, max_attempts))  # type: ignore[misc]
+        claimed = ctx.write(lambda conn, a=after: _process_next(conn, ctx, connectors, a, max_attempts))  # type: ignore[misc]
         if claimed is None:
             break
         after, result = claimed
@@ -127,9 +132,22 @@ def process_inbox(
     return report
 
 
+class _Connectors:
+    """One connector per connection for a whole pass (built from the connection's config)."""
+
+    def __init__(self, ctx: HubContext, source: ConnectorSource) -> None:
+        self._ctx, self._source = ctx, source
+        self._built: dict[str, InboundConnector] = {}
+
+    def get(self, record: ConnectionRecord) -> InboundConnector:
+        if record.code not in self._built:
+            self._built[record.code] = self._source(load_connection_config(self._ctx, record.code))
+        return self._built[record.code]
+
+
 def _process_next(
-    conn: sa.Connection, ctx: HubContext, source: ConnectorSource, after: int, max_attempts: int
-) -> tuple[int, _Result] | None:
+    conn: sa.Connection, ctx: HubContext, connectors: _Connectors, after: int, max_attempts: int
+) -> tuple[int, Handled] | None:
     query = (
         sa.select(webhook_inbox)
         .where(_i.tenant_id == ctx.tenant_id, _i.status == "pending", _i.id > after)
@@ -141,10 +159,10 @@ def _process_next(
     row = conn.execute(query).first()
     if row is None:
         return None
-    result = _handle_guarded(conn, ctx, source, row)
+    result = _handle_guarded(conn, ctx, connectors, row)
     attempts = row.attempts + 1
     if result.status == "pending" and attempts >= max_attempts:
-        result = _Result("failed", f"gave up after {attempts} attempts: {result.note}")
+        result = Handled("failed", f"gave up after {attempts} attempts: {result.note}")
     done = result.status in ("done", "quarantined", "failed")
     conn.execute(
         sa.update(webhook_inbox)
@@ -161,44 +179,44 @@ def _process_next(
     return int(row.id), result
 
 
-def _handle_guarded(conn: sa.Connection, ctx: HubContext, source: ConnectorSource, row: Any) -> _Result:
+def _handle_guarded(conn: sa.Connection, ctx: HubContext, connectors: _Connectors, row: Any) -> Handled:
     """Handle one row inside a savepoint; what fails is undone and classified, the row stays."""
     savepoint = conn.begin_nested()
     try:
-        result = _handle(conn, ctx, source, row)
-    except _Waiting as waiting:
+        result = _handle(conn, ctx, connectors, row)
+    except OrderNotYetKnown as waiting:
         savepoint.rollback()
-        return _Result("pending", str(waiting))
+        return Handled("pending", str(waiting))
     except ValidationError as error:
         savepoint.rollback()
         return _quarantine(conn, ctx, row, error)
     except ConnectorError as error:
         savepoint.rollback()
-        return _Result("pending" if error.retryable else "failed", f"{type(error).__name__}: {error.message}")
+        return Handled("pending" if error.retryable else "failed", f"{type(error).__name__}: {error.message}")
     except sa.exc.DBAPIError as error:
         savepoint.rollback()
         if is_transient(error):
             raise
-        return _Result("pending", f"database error: {type(error.orig).__name__}")
+        return Handled("pending", f"database error: {type(error.orig).__name__}")
     except (StockbridgeError, ValueError, KeyError, TypeError, LookupError) as error:
         savepoint.rollback()
-        return _Result("failed", f"{type(error).__name__}: {error}")
+        return Handled("failed", f"{type(error).__name__}: {error}")
     savepoint.commit()
     return result
 
 
-def _handle(conn: sa.Connection, ctx: HubContext, source: ConnectorSource, row: Any) -> _Result:
+def _handle(conn: sa.Connection, ctx: HubContext, connectors: _Connectors, row: Any) -> Handled:
     record = get_connection_by_id(conn, int(row.connection_id))
     if row.topic == "unparsed":
         raise ValueError("the body could not be parsed when it was received")
-    connector = source(record)
+    connector = connectors.get(record)
     message = connector.parse_webhook(dict(row.headers), bytes(row.body))
     facts = connector.webhook_facts(message)
     if isinstance(facts, Ignored):
-        return _Result("done", f"ignored: {facts.reason}")
+        return Handled("done", f"ignored: {facts.reason}")
     resolver = InboundResolver(conn, record)
     if isinstance(facts, LevelReport):
-        return _Result("done", note_level_report(conn, ctx, record, resolver, facts))
+        return Handled("done", note_level_report(conn, ctx, record, resolver, facts))
     return apply_order_facts(conn, ctx, record, resolver, facts)
 
 
@@ -208,18 +226,30 @@ def apply_order_facts(
     record: ConnectionRecord,
     resolver: InboundResolver,
     facts: OrderFacts,
-) -> _Result:
+) -> Handled:
     """The one path of order facts, from webhooks and from polling alike."""
     outcome = record_channel_order(conn, ctx, to_channel_order(resolver, record, facts))
     if outcome.waiting:
-        raise _Waiting(f"order {facts.order_id} is not known yet (its creation has not arrived)")
+        raise OrderNotYetKnown(f"order {facts.order_id} is not known yet (its creation has not arrived)")
     note = f"applied {len(outcome.applied)}, already recorded {len(outcome.already)}"
-    return _Result("done", note, tuple(outcome.oversold))
+    return Handled("done", note, tuple(outcome.oversold))
 
 
-def _quarantine(conn: sa.Connection, ctx: HubContext, row: Any, error: StockbridgeError) -> _Result:
-    """Keep the delivery in the core quarantine, once per inbox row, with the reason."""
-    source = f"inbox:{row.id}"
+def _quarantine(conn: sa.Connection, ctx: HubContext, row: Any, error: StockbridgeError) -> Handled:
+    payload = {
+        "inbox_id": row.id,
+        "topic": row.topic,
+        "delivery_id": row.delivery_id,
+        "body": _text(row.body),
+    }
+    item = quarantine_once(conn, ctx, f"inbox:{row.id}", payload, error)
+    return Handled("quarantined", f"quarantine #{item}: {error.message}")
+
+
+def quarantine_once(
+    conn: sa.Connection, ctx: HubContext, source: str, payload: Mapping[str, Any], error: StockbridgeError
+) -> int:
+    """Keep a message in the core quarantine with its reason, once per source while it is open."""
     existing = conn.scalar(
         sa.select(quarantine.c.id).where(
             quarantine.c.tenant_id == ctx.tenant_id,
@@ -227,22 +257,11 @@ def _quarantine(conn: sa.Connection, ctx: HubContext, row: Any, error: Stockbrid
             quarantine.c.status == "open",
         )
     )
-    if existing is None:
-        payload = {
-            "inbox_id": row.id,
-            "topic": row.topic,
-            "delivery_id": row.delivery_id,
-            "body": _text(row.body),
-        }
-        (existing,) = insert_quarantine(
-            conn,
-            [
-                quarantine_row(
-                    ctx.tenant_id, ctx.clock.now(), "channel_order", source, payload, error.as_dict()
-                )
-            ],
-        )
-    return _Result("quarantined", f"quarantine #{existing}: {error.message}")
+    if existing is not None:
+        return int(existing)
+    row = quarantine_row(ctx.tenant_id, ctx.clock.now(), "channel_order", source, payload, error.as_dict())
+    (item,) = insert_quarantine(conn, [row])
+    return item
 
 
 def _text(body: bytes) -> Any:

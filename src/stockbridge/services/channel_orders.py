@@ -1,0 +1,389 @@
+"""Record what a sales channel did with an order: sold, shipped, cancelled, refunded with restock.
+
+The channel has already taken the order, so nothing here refuses stock: a sale the hub could not
+cover is still committed (available goes negative where it landed) and flagged as a channel
+oversell on its ledger event. Each fact becomes one ledger event whose idempotency key is derived
+from the platform's ids (`{platform}:{connection}:order:{id}:sale|cancel|{kind}:{movement id}`),
+and the order's own events are the memory of what was applied: the units still committed to an
+order are the sum of its events' `committed` movements. A message may therefore arrive twice,
+late or before the order itself; every fact moves a balance at most once. Mapping channel ids to
+SKUs and locations is the caller's job (sync.inbound_bindings); this module speaks hub ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from stockbridge.domain.events import EventType, content_hash
+from stockbridge.domain.quantities import Delta, Quantities, State
+from stockbridge.errors import ValidationError
+from stockbridge.services.context import HubContext
+from stockbridge.store import ledger
+from stockbridge.store.references import ReferenceResolver
+from stockbridge.store.schema import (
+    channel_locations,
+    channels,
+    inventory_events,
+    inventory_movements,
+    listing_locations,
+    listings,
+    locations,
+)
+
+logger = logging.getLogger(__name__)
+Key = tuple[int, int]  # (sku_id, location_id)
+# Not (yet) an EventType: the committed units of a cancelled order line going back to available.
+SALE_CANCELLED = "sale_cancelled"
+OVERSELL_REASON = "channel oversell"
+MovementKind = Literal["fulfilment", "return", "release"]
+_TYPES: dict[str, str] = {"fulfilment": EventType.FULFIL.value, "return": EventType.RETURN.value}
+
+
+@dataclass(frozen=True)
+class OrderLineRef:
+    """One order line in hub terms: a SKU (a bundle's `parts` are its components) and its units."""
+
+    sku_id: int
+    quantity: int
+    location_id: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()  # (sku id, units per unit); empty = the SKU itself
+
+    def units(self) -> list[tuple[int, int]]:
+        return [(s, self.quantity * per) for s, per in (self.parts or ((self.sku_id, 1),))]
+
+
+@dataclass(frozen=True)
+class OrderMovement:
+    """A fulfilment, a refund's restock (`return`) or a refund of unshipped units (`release`)."""
+
+    movement_id: str
+    kind: MovementKind
+    lines: tuple[OrderLineRef, ...]
+
+
+@dataclass(frozen=True)
+class ChannelOrder:
+    source: str  # "{platform}:{connection}"
+    order_id: str
+    channel: str | None
+    lines: tuple[OrderLineRef, ...] | None  # None: this message does not carry the order's lines
+    cancelled: bool = False
+    movements: tuple[OrderMovement, ...] = ()
+    occurred_at: datetime | None = None
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.source}:order:{self.order_id}:"
+
+    def key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+
+@dataclass
+class OrderOutcome:
+    applied: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    oversold: list[dict[str, Any]] = field(default_factory=list)
+    waiting: bool = False  # the order's sale is not recorded and this message cannot record it
+
+
+@dataclass
+class _History:
+    keys: set[str]
+    committed: dict[Key, int]  # units still committed to this order, per (sku, location)
+    sold_at: dict[int, list[int]]  # sku -> locations its sale committed at, in order
+
+    def take(self, changes: Mapping[Key, Delta]) -> None:
+        for key, delta in changes.items():
+            self.committed[key] = self.committed.get(key, 0) + delta.get(State.COMMITTED)
+
+
+def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> OrderOutcome:
+    """Apply every fact of `order` not yet recorded, inside the caller's transaction."""
+    _lock_order(conn, order.prefix)
+    history = _load_history(conn, ctx.tenant_id, order.prefix)
+    writer = _Writer(conn, ctx, order)
+    outcome = OrderOutcome()
+    sale = order.key("sale")
+    if sale not in history.keys:
+        if order.lines is None:
+            outcome.waiting = True
+            return outcome
+        changes = _sale_changes(conn, ctx, order)
+        outcome.oversold = writer.append(EventType.SALE.value, sale, changes, sale=True)
+        history.take(changes)
+        for sku_id, location_id in changes:
+            history.sold_at.setdefault(sku_id, []).append(location_id)
+        outcome.applied.append(sale)
+    else:
+        outcome.already.append(sale)
+    for movement in order.movements:
+        key = order.key(movement.kind, movement.movement_id)
+        _apply_once(writer, history, outcome, key, movement.kind, movement.lines)
+    if order.cancelled:
+        _apply_once(writer, history, outcome, order.key("cancel"), "cancel", ())
+    return outcome
+
+
+def _apply_once(
+    writer: _Writer,
+    history: _History,
+    outcome: OrderOutcome,
+    key: str,
+    kind: str,
+    lines: tuple[OrderLineRef, ...],
+) -> None:
+    if key in history.keys:
+        outcome.already.append(key)
+        return
+    if kind == "cancel":
+        changes = {k: Delta.of(committed=-q) for k, q in history.committed.items() if q > 0}
+        unmatched: list[dict[str, int]] = []
+    elif kind == "return":
+        changes, unmatched = _returns(history, lines)
+    else:
+        changes, unmatched = _take_committed(history, lines, kind)
+    writer.append(_TYPES.get(kind, SALE_CANCELLED), key, changes, unmatched=unmatched)
+    history.take(changes)
+    history.keys.add(key)
+    outcome.applied.append(key)
+
+
+def _take_committed(
+    history: _History, lines: Iterable[OrderLineRef], kind: str
+) -> tuple[dict[Key, Delta], list[dict[str, int]]]:
+    """Shipped or released units come out of what the order still has committed (stated location
+    first); units beyond that are reported as unmatched, never taken from other orders."""
+    changes: dict[Key, Delta] = {}
+    unmatched: list[dict[str, int]] = []
+    for line in lines:
+        for sku_id, units in line.units():
+            spots = sorted(
+                (k for k, q in history.committed.items() if k[0] == sku_id and q > 0),
+                key=lambda k: (k[1] != line.location_id, k[1]),
+            )
+            for spot in spots:
+                free = history.committed[spot] + (
+                    changes[spot].get(State.COMMITTED) if spot in changes else 0
+                )
+                step = min(units, free)
+                if step > 0:
+                    delta = Delta.of(committed=-step, on_hand=-step if kind == "fulfilment" else 0)
+                    changes[spot] = changes[spot] + delta if spot in changes else delta
+                    units -= step
+            if units:
+                unmatched.append({"sku_id": sku_id, "quantity": units})
+    return changes, unmatched
+
+
+def _returns(
+    history: _History, lines: Iterable[OrderLineRef]
+) -> tuple[dict[Key, Delta], list[dict[str, int]]]:
+    changes: dict[Key, Delta] = {}
+    unmatched: list[dict[str, int]] = []
+    for line in lines:
+        for sku_id, units in line.units():
+            location_id = line.location_id or next(iter(history.sold_at.get(sku_id, [])), None)
+            if location_id is None:
+                unmatched.append({"sku_id": sku_id, "quantity": units})
+                continue
+            key = (sku_id, location_id)
+            changes[key] = changes.get(key, Delta()) + Delta.of(on_hand=units)
+    return changes, unmatched
+
+
+class _Writer:
+    """Appends one event with its movements and balance changes; marks listings dirty."""
+
+    def __init__(self, conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> None:
+        self.conn, self.ctx, self.order = conn, ctx, order
+        self.names = ReferenceResolver(conn, ctx.tenant_id)
+
+    def append(
+        self,
+        event_type: str,
+        key: str,
+        changes: Mapping[Key, Delta],
+        *,
+        sale: bool = False,
+        unmatched: list[dict[str, int]] | None = None,
+    ) -> list[dict[str, Any]]:
+        conn, tenant, now = self.conn, self.ctx.tenant_id, self.ctx.clock.now()
+        ledger.ensure_balance_rows(conn, tenant, changes, now)
+        before = ledger.lock_balances(conn, tenant, changes)
+        after = {k: before[k].plus(d) for k, d in changes.items()}
+        oversold = [
+            self._oversold(k, before[k], after[k]) for k in changes if sale and after[k].available < 0
+        ]
+        payload = self._payload(event_type, key, changes, oversold, unmatched or [])
+        reason = f"{OVERSELL_REASON}: {len(oversold)} line(s) beyond available" if oversold else None
+        ledger.write_balances(conn, tenant, after, now)
+        (event_id,) = ledger.insert_events(conn, [self._row(event_type, key, payload, reason, now)])
+        ledger.insert_movements(conn, tenant, ((event_id, k, d) for k, d in changes.items() if d))
+        ledger.mark_listings_dirty(conn, tenant, {s for s, _ in changes}, now)
+        if oversold:
+            logger.warning(
+                "channel oversell on %s order %s: %s", self.order.source, self.order.order_id, oversold
+            )
+        return oversold
+
+    def _oversold(self, key: Key, before: Quantities, after: Quantities) -> dict[str, Any]:
+        sku, location = self.names.names(*key)
+        sold = after.committed - before.committed
+        return {"sku": sku, "location": location, "sold": sold, "available_before": before.available}
+
+    def _payload(
+        self,
+        event_type: str,
+        key: str,
+        changes: Mapping[Key, Delta],
+        oversold: list[dict[str, Any]],
+        unmatched: list[dict[str, int]],
+    ) -> dict[str, Any]:
+        lines = []
+        for (sku_id, location_id), delta in sorted(changes.items()):
+            sku, location = self.names.names(sku_id, location_id)
+            lines.append({"sku": sku, "location": location, **{s.value: v for s, v in delta.items()}})
+        occurred = self.order.occurred_at
+        return {
+            "type": event_type,
+            "idempotency_key": key,
+            "source": self.order.source,
+            "reference": self.order.order_id,
+            "occurred_at": occurred.isoformat() if occurred else None,
+            "lines": lines,
+            **({"oversold": oversold} if oversold else {}),
+            **({"unmatched": unmatched} if unmatched else {}),
+        }
+
+    def _row(
+        self, event_type: str, key: str, payload: dict[str, Any], reason: str | None, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "tenant_id": self.ctx.tenant_id,
+            "idempotency_key": key,
+            "payload_hash": content_hash(payload),
+            "type": event_type,
+            "source": self.order.source,
+            "reference": f"order {self.order.order_id}",
+            "reason": reason,
+            "payload": payload,
+            "occurred_at": self.order.occurred_at,
+            "recorded_at": now,
+        }
+
+
+def _sale_changes(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> dict[Key, Delta]:
+    changes: dict[Key, Delta] = {}
+    taken: dict[Key, int] = {}
+    for i, line in enumerate(order.lines or ()):
+        location_id = line.location_id or _place(conn, ctx, order, line, taken, i)
+        for sku_id, units in line.units():
+            key = (sku_id, location_id)
+            taken[key] = taken.get(key, 0) + units
+            changes[key] = changes.get(key, Delta()) + Delta.of(committed=units)
+    return changes
+
+
+def _place(
+    conn: sa.Connection,
+    ctx: HubContext,
+    order: ChannelOrder,
+    line: OrderLineRef,
+    taken: dict[Key, int],
+    i: int,
+) -> int:
+    """The channel's online location with the most available for the whole line (a bundle's
+    components counted together); if none covers it, the one with the most (an oversell)."""
+    candidates = _channel_locations(conn, ctx.tenant_id, order.channel, line.sku_id)
+    if not candidates:
+        where = f"channel {order.channel!r} has no online location" if order.channel else "no channel"
+        raise ValidationError(
+            f"order line {i} names no location and {where} to place it at", field=f"lines[{i}].location"
+        )
+    parts = line.parts or ((line.sku_id, 1),)
+    current = ledger.read_balances(conn, ctx.tenant_id, [(s, loc) for loc in candidates for s, _ in parts])
+
+    def buildable(loc: int) -> int:
+        free = [
+            (current[(s, loc)].available if (s, loc) in current else 0) - taken.get((s, loc), 0)
+            for s, _ in parts
+        ]
+        return min(f // per for f, (_, per) in zip(free, parts, strict=True))
+
+    covering = [loc for loc in candidates if buildable(loc) >= line.quantity]
+    return max(covering or candidates, key=lambda loc: (buildable(loc), -loc))
+
+
+def _channel_locations(conn: sa.Connection, tenant_id: int, channel: str | None, sku_id: int) -> list[int]:
+    if channel is None:
+        return []
+    channel_id = conn.scalar(
+        sa.select(channels.c.id).where(channels.c.tenant_id == tenant_id, channels.c.code == channel)
+    )
+    own = conn.scalars(
+        sa.select(listing_locations.c.location_id)
+        .join(listings, listings.c.id == listing_locations.c.listing_id)
+        .where(listings.c.channel_id == channel_id, listings.c.sku_id == sku_id)
+    ).all()
+    ids = (
+        own
+        or conn.scalars(
+            sa.select(channel_locations.c.location_id).where(channel_locations.c.channel_id == channel_id)
+        ).all()
+    )
+    query = sa.select(locations.c.id).where(locations.c.id.in_(ids), locations.c.online.is_(True))
+    return list(conn.scalars(query.order_by(locations.c.id)))
+
+
+def _lock_order(conn: sa.Connection, prefix: str) -> None:
+    """Facts of one order apply one transaction at a time (SQLite already has one writer)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(prefix, 0))))
+
+
+def _load_history(conn: sa.Connection, tenant_id: int, prefix: str) -> _History:
+    e, m = inventory_events.c, inventory_movements.c
+    mine = (e.tenant_id == tenant_id) & e.idempotency_key.startswith(prefix, autoescape=True)
+    keys = set(conn.scalars(sa.select(e.idempotency_key).where(mine)))
+    history = _History(keys, {}, {})
+    rows = conn.execute(
+        sa.select(e.type, m.sku_id, m.location_id, m.delta)
+        .join(inventory_movements, m.event_id == e.id)
+        .where(mine, m.state == "committed")
+        .order_by(m.id)
+    )
+    for event_type, sku_id, location_id, delta in rows:
+        key = (int(sku_id), int(location_id))
+        history.committed[key] = history.committed.get(key, 0) + int(delta)
+        if event_type == EventType.SALE.value:
+            history.sold_at.setdefault(key[0], []).append(key[1])
+    return history
+
+
+def list_oversells(ctx: HubContext, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Channel sales that committed more than was available, newest first."""
+    e = inventory_events.c
+    query = (
+        sa.select(e.id, e.source, e.reference, e.payload, e.recorded_at)
+        .where(e.tenant_id == ctx.tenant_id, e.reason.startswith(OVERSELL_REASON))
+        .order_by(e.id.desc())
+        .limit(limit)
+    )
+    with ctx.read() as conn:
+        return [
+            {
+                "event_id": r.id,
+                "source": r.source,
+                "reference": r.reference,
+                "oversold": r.payload.get("oversold", []),
+                "recorded_at": r.recorded_at,
+            }
+            for r in conn.execute(query)
+        ]
