@@ -1,0 +1,165 @@
+"""Reading a shop: locations, variants, inventory levels and orders, page by page with cursors.
+
+Every stream follows `pageInfo { hasNextPage endCursor }`. Levels come from `inventoryItems` with
+each item's first `levels_per_item` levels inline; an item stocked at more locations continues
+with its own `inventoryLevels` cursor. Orders use `query: "updated_at:>=T"`, `sortKey: UPDATED_AT`
+and the `OrderCursor` contract: orders at exactly `updated_after` whose ids are in `seen` are
+skipped, and the returned cursor records the ids at the newest instant returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from stockbridge.connectors.base import OrderCursor, RemoteLevel, RemoteLocation, RemoteOrder, RemoteVariant
+from stockbridge.connectors.shopify import mappers, queries
+from stockbridge.connectors.shopify.client import ShopifyGraphQLClient
+from stockbridge.connectors.shopify.config import ShopifyConfig
+
+Page = Mapping[str, Any]
+
+
+async def _pages(
+    client: ShopifyGraphQLClient,
+    document: str,
+    operation: str,
+    root: Sequence[str],
+    variables: dict[str, Any],
+    after: str | None = None,
+) -> AsyncIterator[Page]:
+    """Yield each connection page found at path `root` in the data, following endCursor."""
+    while True:
+        data: Any = await client.execute(document, {**variables, "after": after}, operation)
+        for key in root:
+            data = data[key] if data is not None else None
+        if data is None:
+            return
+        yield data
+        info = data["pageInfo"]
+        if not info["hasNextPage"]:
+            return
+        after = info["endCursor"]
+
+
+class ShopifyStreams:
+    def __init__(self, client: ShopifyGraphQLClient, config: ShopifyConfig) -> None:
+        self.client = client
+        self.config = config
+
+    async def locations(self) -> AsyncIterator[RemoteLocation]:
+        first = self.config.location_page_size
+        async for page in _pages(
+            self.client, queries.LOCATIONS_QUERY, "StockbridgeLocations", ("locations",), {"first": first}
+        ):
+            for node in page["nodes"]:
+                yield mappers.location(node)
+
+    async def variants(self) -> AsyncIterator[RemoteVariant]:
+        first = self.config.variant_page_size
+        async for page in _pages(
+            self.client, queries.VARIANTS_QUERY, "StockbridgeVariants", ("productVariants",), {"first": first}
+        ):
+            for node in page["nodes"]:
+                yield mappers.variant(node)
+
+    async def levels(self, item_ids: Sequence[str] | None = None) -> AsyncIterator[RemoteLevel]:
+        items = self._all_items() if item_ids is None else self._items_by_id(item_ids)
+        async for item in items:
+            async for found in self._levels_of(item):
+                yield found
+
+    async def _all_items(self) -> AsyncIterator[Page]:
+        variables = {"first": self.config.item_page_size, "levels": self.config.levels_per_item}
+        async for page in _pages(
+            self.client, queries.ITEM_LEVELS_QUERY, "StockbridgeItemLevels", ("inventoryItems",), variables
+        ):
+            for node in page["nodes"]:
+                yield node
+
+    async def _items_by_id(self, item_ids: Sequence[str]) -> AsyncIterator[Page]:
+        gids = list(dict.fromkeys(mappers.to_gid("InventoryItem", i) for i in item_ids))
+        size = self.config.item_page_size
+        for start in range(0, len(gids), size):
+            variables = {"ids": gids[start : start + size], "levels": self.config.levels_per_item}
+            data = await self.client.execute(
+                queries.LEVELS_BY_ITEM_QUERY, variables, "StockbridgeLevelsByItem"
+            )
+            for node in data["nodes"]:
+                if node and node.get("inventoryLevels") is not None:  # unknown ids come back null
+                    yield node
+
+    async def _levels_of(self, item: Page) -> AsyncIterator[RemoteLevel]:
+        item_id = str(item["id"])
+        connection = item["inventoryLevels"]
+        for node in connection["nodes"]:
+            yield mappers.level(item_id, node)
+        if not connection["pageInfo"]["hasNextPage"]:
+            return
+        more = _pages(
+            self.client,
+            queries.MORE_ITEM_LEVELS_QUERY,
+            "StockbridgeMoreItemLevels",
+            ("inventoryItem", "inventoryLevels"),
+            {"id": item_id, "first": 100},
+            after=connection["pageInfo"]["endCursor"],
+        )
+        async for page in more:
+            for node in page["nodes"]:
+                yield mappers.level(item_id, node)
+
+    async def orders(self, cursor: OrderCursor, limit: int) -> tuple[list[RemoteOrder], OrderCursor]:
+        search = (
+            ""
+            if cursor.updated_after is None
+            else f"updated_at:>='{mappers.shopify_search_time(cursor.updated_after)}'"
+        )
+        variables = {
+            "first": min(self.config.order_page_size, max(limit, 1)),
+            "query": search,
+            "lines": self.config.lines_per_order,
+        }
+        found: list[RemoteOrder] = []
+        async for page in _pages(
+            self.client, queries.ORDERS_QUERY, "StockbridgeOrders", ("orders",), variables
+        ):
+            for node in page["nodes"]:
+                order = await self._order(node)
+                if not _already_seen(order, cursor):
+                    found.append(order)
+                if len(found) >= limit:
+                    return found, _advance(cursor, found)
+        return found, _advance(cursor, found)
+
+    async def _order(self, node: Page) -> RemoteOrder:
+        lines = list(node["lineItems"]["nodes"])
+        info = node["lineItems"]["pageInfo"]
+        after = info["endCursor"]
+        while info["hasNextPage"]:
+            variables = {"id": node["id"], "first": 100, "after": after}
+            data = await self.client.execute(
+                queries.MORE_ORDER_LINES_QUERY, variables, "StockbridgeMoreOrderLines"
+            )
+            connection = data["order"]["lineItems"]
+            lines.extend(connection["nodes"])
+            info = connection["pageInfo"]
+            after = info["endCursor"]
+        return mappers.order(node, lines)
+
+
+def _already_seen(order: RemoteOrder, cursor: OrderCursor) -> bool:
+    if cursor.updated_after is None:
+        return False
+    if order.updated_at < cursor.updated_after:
+        return True  # the search is floored to the second: drop what precedes the exact cursor
+    return order.updated_at == cursor.updated_after and order.order_id in cursor.seen
+
+
+def _advance(cursor: OrderCursor, found: Sequence[RemoteOrder]) -> OrderCursor:
+    if not found:
+        return cursor
+    newest = max(o.updated_at for o in found)
+    at_newest = {o.order_id for o in found if o.updated_at == newest}
+    if newest == cursor.updated_after:
+        at_newest |= cursor.seen
+    return OrderCursor(updated_after=newest, seen=frozenset(at_newest))

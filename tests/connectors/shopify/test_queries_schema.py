@@ -1,0 +1,46 @@
+"""Every GraphQL document the connector sends is valid against Shopify's real 2026-04 schema."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import pytest
+from graphql import GraphQLSchema, OperationDefinitionNode, build_schema, parse, validate
+
+from stockbridge.connectors.shopify import API_VERSION, queries
+
+
+@lru_cache(maxsize=1)
+def real_schema() -> GraphQLSchema:
+    # The SDL vendored with the sandbox is Shopify's introspection of 2026-04, unchanged
+    # (identical to ../shared/reference/shopify/admin-2026-04.graphql).
+    sdl = resources.files("stockbridge.sandbox.shopify.sdl").joinpath(f"admin-{API_VERSION}.graphql")
+    return build_schema(sdl.read_text(encoding="utf-8"), assume_valid=True)
+
+
+def test_the_connector_has_documents_to_check() -> None:
+    assert len(queries.ALL_DOCUMENTS) >= 9
+    assert "SET_QUANTITIES_MUTATION" in queries.ALL_DOCUMENTS
+
+
+@pytest.mark.parametrize("name", sorted(queries.ALL_DOCUMENTS))
+def test_document_validates_against_the_real_schema(name: str) -> None:
+    document = parse(queries.ALL_DOCUMENTS[name])
+    assert validate(real_schema(), document) == []
+    [operation] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode) and operation.name is not None
+
+
+def test_the_validation_would_catch_a_field_shopify_does_not_have() -> None:
+    broken = queries.LOCATIONS_QUERY.replace("isActive", "isOpen")
+    errors = validate(real_schema(), parse(broken))
+    assert errors and "isOpen" in errors[0].message
+
+
+def test_the_write_carries_the_idempotent_directive_on_the_field() -> None:
+    document = parse(queries.SET_QUANTITIES_MUTATION)
+    [operation] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    field = operation.selection_set.selections[0]
+    assert [d.name.value for d in getattr(field, "directives", ())] == ["idempotent"]
