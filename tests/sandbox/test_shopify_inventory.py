@@ -224,3 +224,16 @@ def test_adjust_refuses_on_hand_and_bad_reasons(shopify: ShopifyHarness) -> None
         ADJUST, {"input": {"name": "available", "reason": "because", "changes": [change]}, "key": "a-5"}
     )["data"]["inventoryAdjustQuantities"]
     assert reason["userErrors"][0]["code"] == "INVALID_REASON"
+
+
+def test_a_retry_after_a_lost_response_replays_instead_of_applying_twice(shopify: ShopifyHarness) -> None:
+    shopify.client.post("/_emulator/faults", json={"lost_response_rate": 1.0})
+    variables = {"input": set_input(shopify, 2, 5), "key": "lost-1"}
+    lost = shopify.client.post("/admin/api/2026-04/graphql.json", json={"query": SET, "variables": variables})
+    assert lost.status_code == 502
+    shopify.client.post("/_emulator/faults", json={"lost_response_rate": 0.0})
+    retry = shopify.gql(SET, variables)["data"]["inventorySetQuantities"]
+    assert retry["userErrors"] == []
+    assert [c["delta"] for c in retry["inventoryAdjustmentGroup"]["changes"]] == [-3, -3]
+    assert shop_levels(shopify)["available"] == 2
+    assert shopify.emulator.counters.get("faults_lost_response") == 1

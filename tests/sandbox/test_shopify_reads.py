@@ -136,3 +136,23 @@ def test_customers_are_listed(shopify: ShopifyHarness) -> None:
     assert data["data"]["customers"]["nodes"] == [
         {"displayName": "Ada Lovelace", "defaultEmailAddress": {"emailAddress": "ada@example.com"}}
     ]
+
+
+def test_node_and_nodes_resolve_any_supported_gid(shopify: ShopifyHarness) -> None:
+    level_query = (
+        """query($id: ID!) { inventoryItem(id: $id) { inventoryLevels(first: 1) { nodes { id } } } }"""
+    )
+    level_id = shopify.gql(level_query, {"id": shopify.item_gid()})["data"]["inventoryItem"][
+        "inventoryLevels"
+    ]
+    query = """
+    query($ids: [ID!]!) { nodes(ids: $ids) {
+      __typename ... on InventoryItem { sku } ... on Location { name } ... on InventoryLevel { isActive } } }
+    """
+    ids = [shopify.item_gid(), shopify.location_gid(), level_id["nodes"][0]["id"], "gid://shopify/Product/1"]
+    assert shopify.gql(query, {"ids": ids})["data"]["nodes"] == [
+        {"__typename": "InventoryItem", "sku": "TEE-S"},
+        {"__typename": "Location", "name": "Shop location"},
+        {"__typename": "InventoryLevel", "isActive": True},
+        None,
+    ]

@@ -107,3 +107,11 @@ def test_customers_are_created_and_listed(woo: WooHarness) -> None:
     assert emails == ["grace@example.com", "alan@example.com"]
     duplicate = client(woo).post("/customers", json={"email": "alan@example.com"})
     assert duplicate.status_code == 400
+
+
+def test_hard_throttle_answers_429_with_retry_after(woo: WooHarness) -> None:
+    woo.emulator.faults.update({"hard_throttle": True})
+    response = client(woo).get("/products")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert response.json()["data"] == {"status": 429}

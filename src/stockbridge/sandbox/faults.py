@@ -1,7 +1,8 @@
 """Fault switches shared by every emulator, and the seeded dice that apply them.
 
 `FaultSettings` is the plain record a test or a separate process flips (in-process, or as JSON over
-`/_emulator/faults`). `FaultInjector` turns the settings into decisions — fail this request? which
+`/_emulator/faults`). `lost_response_rate` applies the request and then answers 502, the case where
+a client must retry safely (idempotency keys, compare-and-set). `FaultInjector` turns the settings into decisions — fail this request? which
 webhooks to drop, duplicate, delay or hold back for reordering? — from one `random.Random` seeded by
 `seed`, so a run with the same seed and the same sequence of calls makes the same decisions.
 It does not know HTTP; the server middleware and the webhook dispatcher act on its answers.
@@ -23,6 +24,7 @@ class FaultSettings:
     down: bool = False
     down_mode: DownMode = "503"
     error_rate: float = 0.0
+    lost_response_rate: float = 0.0
     latency_ms: float = 0.0
     hard_throttle: bool = False
     webhook_drop_rate: float = 0.0
@@ -38,6 +40,7 @@ class FaultSettings:
 
 _RATES = (
     "error_rate",
+    "lost_response_rate",
     "webhook_drop_rate",
     "webhook_duplicate_rate",
     "webhook_reorder_rate",
@@ -87,6 +90,10 @@ class FaultInjector:
 
     def should_fail_request(self) -> bool:
         rate = self.settings.error_rate
+        return rate > 0 and self._rng.random() < rate
+
+    def should_lose_response(self) -> bool:
+        rate = self.settings.lost_response_rate
         return rate > 0 and self._rng.random() < rate
 
     def webhook_fate(self) -> WebhookFate:

@@ -1,7 +1,8 @@
 """The shared emulator base: one aiohttp app per emulator, fault middleware, admin endpoints, runners.
 
 An `Emulator` subclass adds the platform's own routes and state; this module adds, for all of them:
-the fault middleware (downtime as 503 or a dropped connection, a share of 5xx, added latency),
+the fault middleware (downtime as 503 or a dropped connection, a share of 5xx, added latency,
+hard throttling where the platform has no in-band throttle, responses lost after the work was done),
 the admin surface under `/_emulator/` (faults, counters, full state, webhook subscriptions and a
 drain), and two ways to run: `EmulatorServer` (async context manager on the caller's loop) and
 `ThreadedEmulatorServer` (its own loop in a background thread, for synchronous clients).
@@ -62,6 +63,10 @@ class Emulator(ABC):
     def server_error_response(self) -> web.Response:
         return web.json_response({"errors": "Internal Server Error"}, status=500)
 
+    def throttled_response(self) -> web.Response | None:
+        """The answer under the hard-throttle fault, or None when the platform throttles in its handler."""
+        return web.json_response({"errors": "Too Many Requests"}, status=429, headers={"Retry-After": "1"})
+
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._fault_middleware], client_max_size=16 * 1024 * 1024)
         _AdminRoutes(self).register(app)
@@ -84,7 +89,15 @@ class Emulator(ABC):
         if self.faults.should_fail_request():
             self.counters.inc("faults_5xx")
             return self.server_error_response()
-        return await handler(request)
+        throttled = self.throttled_response() if settings.hard_throttle else None
+        if throttled is not None:
+            self.counters.inc("faults_throttled")
+            return throttled
+        response = await handler(request)
+        if self.faults.should_lose_response():
+            self.counters.inc("faults_lost_response")
+            return web.json_response({"errors": "Bad Gateway"}, status=502)
+        return response
 
 
 class _AdminRoutes:

@@ -177,6 +177,13 @@ class WebhookDispatcher:
             await self._session.close()
             self._session = None
 
+    async def _post(self, delivery: Delivery, headers: dict[str, str]) -> int:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5, connect=1))
+        async with self._session.post(delivery.subscription.url, data=delivery.body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
     async def _deliver(self, delivery: Delivery, delay_s: float) -> None:
         if delay_s:
             await self._sleep(delay_s)
@@ -184,16 +191,20 @@ class WebhookDispatcher:
             delivery.delivery_id, delivery.event.event_id, delivery.event.topic, delivery.subscription.url
         )
         self.log.append(record)
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5, connect=1))
         headers = {"Content-Type": "application/json", **self._build_headers(delivery)}
-        try:
-            async with self._session.post(
-                delivery.subscription.url, data=delivery.body, headers=headers
-            ) as resp:
-                record.status = resp.status
-                await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            record.error = type(exc).__name__
+        for attempt in (1, 2):
+            try:
+                record.status = await self._post(delivery, headers)
+                record.error = None
+                break
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                # A kept-alive connection the subscriber already closed: one fresh attempt, as HTTP
+                # clients do; this is transport hygiene, not the platform's retry schedule.
+                record.error = type(exc).__name__
+                if attempt == 2:
+                    break
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                record.error = type(exc).__name__
+                break
         ok = record.status is not None and record.status in self._success
         self._counters.inc("webhooks_sent" if ok else "webhooks_failed")

@@ -89,3 +89,6 @@ class ShopifyEmulator(Emulator):
 
     def unavailable_response(self) -> web.Response:
         return web.json_response({"errors": "Service Unavailable"}, status=503)
+
+    def throttled_response(self) -> web.Response | None:
+        return None  # Shopify throttles in-band: HTTP 200 with a THROTTLED error (graphql_endpoint).

@@ -3,8 +3,8 @@
 graphql-core executes the validated document against the real schema; `resolve_field` looks up a
 registered resolver first, then falls back to the record's snake_case attribute (ids become GIDs,
 datetimes ISO-8601 `Z`, money two-decimal strings). Lists are filtered with Shopify search syntax,
-sorted by the requested sort key, then paginated. Mutations register into the same table from
-`inventory.py`.
+sorted by the requested sort key, then paginated. Root fields register from `queries.py`,
+mutations from `inventory.py` and `subscriptions.py`.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def money_bag(amount: Decimal, currency: str = "USD") -> dict[str, Any]:
     return {"shopMoney": money, "presentmentMoney": money}
 
 
-def _page(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
+def page(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
     if args.get("reverse"):
         items = list(reversed(items))
     return paginate(
@@ -106,12 +106,12 @@ def _page(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _filtered(records: list[Any], args: dict[str, Any], get: Callable[[Any, str], Any]) -> list[Any]:
+def filtered(records: list[Any], args: dict[str, Any], get: Callable[[Any, str], Any]) -> list[Any]:
     terms = parse_query(args.get("query"))
     return [r for r in records if matches(r, terms, get)]
 
 
-def _common_field(record: Any, name: str) -> Any:
+def common_field(record: Any, name: str) -> Any:
     if name == "id":
         return int(record.id)
     if name in ("created_at", "updated_at", "sku", "title", "status", "email", "name"):
@@ -120,7 +120,7 @@ def _common_field(record: Any, name: str) -> Any:
     return None
 
 
-_SORT_ATTR = {
+SORT_ATTR = {
     "UPDATED_AT": "updated_at",
     "CREATED_AT": "created_at",
     "PROCESSED_AT": "created_at",
@@ -131,101 +131,9 @@ _SORT_ATTR = {
 }
 
 
-def _sorted(records: list[Any], sort_key: Any, default: str = "ID") -> list[Any]:
-    attr = _SORT_ATTR.get(str(sort_key or default), "id")
+def sorted_records(records: list[Any], sort_key: Any, default: str = "ID") -> list[Any]:
+    attr = SORT_ATTR.get(str(sort_key or default), "id")
     return sorted(records, key=lambda r: (getattr(r, attr, None) or "", r.id))
-
-
-# --- root fields ------------------------------------------------------------------------
-
-
-@resolver("QueryRoot", "products")
-def _products(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    records = _filtered(list(store_of(info).products.values()), args, _common_field)
-    return _page(_sorted(records, args.get("sortKey")), args)
-
-
-@resolver("QueryRoot", "productVariants")
-def _variants(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    records = _filtered(list(store_of(info).variants.values()), args, _common_field)
-    return _page(_sorted(records, args.get("sortKey")), args)
-
-
-@resolver("QueryRoot", "inventoryItems")
-def _items(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    records = _filtered(list(store_of(info).items.values()), args, _common_field)
-    return _page(_sorted(records, None), args)
-
-
-@resolver("QueryRoot", "locations")
-def _locations(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    records = [
-        loc for loc in store_of(info).locations.values() if loc.is_active or args.get("includeInactive")
-    ]
-    return _page(_sorted(_filtered(records, args, _common_field), args.get("sortKey"), "NAME"), args)
-
-
-@resolver("QueryRoot", "orders")
-def _orders(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    records = _filtered(list(store_of(info).orders.values()), args, _order_field)
-    return _page(_sorted(records, args.get("sortKey"), "PROCESSED_AT"), args)
-
-
-def _order_field(order: Order, name: str) -> Any:
-    if name == "status":
-        return "cancelled" if order.cancelled_at else ("closed" if order.closed_at else "open")
-    if name == "financial_status":
-        return order.financial_status
-    if name == "fulfillment_status":
-        return order.fulfillment_status or "unfulfilled"
-    if name == "sku":
-        skus = [li.sku for li in order.line_items]
-        return next((s for s in skus if s), None)
-    return _common_field(order, name)
-
-
-@resolver("QueryRoot", "customers")
-def _customers(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    records = _filtered(list(store_of(info).customers.values()), args, _common_field)
-    return _page(_sorted(records, args.get("sortKey")), args)
-
-
-def _by_id(table: str, kind: str) -> Resolver:
-    def fetch(_: Any, info: Info, args: dict[str, Any]) -> Any:
-        number = parse_gid(args.get("id"), kind)
-        return None if number is None else getattr(store_of(info), table).get(number)
-
-    return fetch
-
-
-for _field, _table, _kind in (
-    ("product", "products", "Product"),
-    ("productVariant", "variants", "ProductVariant"),
-    ("inventoryItem", "items", "InventoryItem"),
-    ("location", "locations", "Location"),
-    ("order", "orders", "Order"),
-    ("customer", "customers", "Customer"),
-):
-    RESOLVERS[("QueryRoot", _field)] = _by_id(_table, _kind)
-
-
-@resolver("QueryRoot", "inventoryLevel")
-def _level(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    number = parse_gid(args["id"], "InventoryLevel")
-    levels = store_of(info).levels.values()
-    return next((lv for lv in levels if lv.id == number), None)
-
-
-@resolver("QueryRoot", "shop")
-def _shop(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    domain = store_of(info).shop_domain
-    return {
-        "id": "gid://shopify/Shop/1",
-        "name": domain.split(".")[0],
-        "myshopifyDomain": domain,
-        "currencyCode": "USD",
-        "ianaTimezone": "UTC",
-    }
 
 
 # --- nested fields ----------------------------------------------------------------------
@@ -234,7 +142,7 @@ def _shop(_: Any, info: Info, args: dict[str, Any]) -> Any:
 @resolver("Product", "variants")
 def _product_variants(product: Product, info: Info, args: dict[str, Any]) -> Any:
     store = store_of(info)
-    return _page([store.variants[v] for v in product.variant_ids], args)
+    return page([store.variants[v] for v in product.variant_ids], args)
 
 
 @resolver("Product", "totalInventory")
@@ -275,13 +183,13 @@ def _item_variant(item: Any, info: Info, args: dict[str, Any]) -> Any:
 
 @resolver("InventoryItem", "variants")
 def _item_variants(item: Any, info: Info, args: dict[str, Any]) -> Any:
-    return _page([store_of(info).variants[item.variant_id]], args)
+    return page([store_of(info).variants[item.variant_id]], args)
 
 
 @resolver("InventoryItem", "inventoryLevels")
 def _item_levels(item: Any, info: Info, args: dict[str, Any]) -> Any:
     levels = store_of(info).levels_of_item(item.id, bool(args.get("includeInactive")))
-    return _page(levels, args)
+    return page(levels, args)
 
 
 @resolver("InventoryItem", "inventoryLevel")
@@ -293,7 +201,7 @@ def _item_level(item: Any, info: Info, args: dict[str, Any]) -> Any:
 
 @resolver("Location", "inventoryLevels")
 def _location_levels(location: Any, info: Info, args: dict[str, Any]) -> Any:
-    return _page(store_of(info).levels_at_location(location.id), args)
+    return page(store_of(info).levels_at_location(location.id), args)
 
 
 @resolver("Location", "inventoryLevel")
@@ -347,7 +255,7 @@ def _quantities(level: InventoryLevel, info: Info, args: dict[str, Any]) -> Any:
 
 @resolver("Order", "lineItems")
 def _line_items(order: Order, info: Info, args: dict[str, Any]) -> Any:
-    return _page(order.line_items, args)
+    return page(order.line_items, args)
 
 
 @resolver("Order", "customer")

@@ -106,6 +106,11 @@ class WooCommerceEmulator(Emulator):
         body = {"code": "service_unavailable", "message": "Service Unavailable", "data": {"status": 503}}
         return web.json_response(body, status=503)
 
+    def throttled_response(self) -> web.Response | None:
+        # WooCommerce core has no REST rate limit; hosts and WAFs answer 429 with Retry-After.
+        body = {"code": "rest_too_many_requests", "message": "Too many requests.", "data": {"status": 429}}
+        return web.json_response(body, status=429, headers={"Retry-After": "1"})
+
     def server_error_response(self) -> web.Response:
         body = {
             "code": "internal_server_error",
