@@ -1,0 +1,76 @@
+"""Reconciliation reads the channel, reports drift per listing (units and direction) and heals it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from stockbridge.services.context import HubContext
+from stockbridge.sync.metrics import SyncMetrics
+from stockbridge.sync.pusher import Pusher
+from stockbridge.sync.reconcile import reconcile
+from tests.sync.helpers import CHANNEL, fake_for, hub_with_channel, is_dirty, item_of, set_stock, sync_row
+
+
+def _synced(ctx: HubContext, pusher: Pusher, codes: list[str]):  # type: ignore[no-untyped-def]
+    view = hub_with_channel(ctx, codes)
+    fake = fake_for(codes, start=0)
+    for i, code in enumerate(codes):
+        set_stock(ctx, code, 10 + i)
+    asyncio.run(pusher.push_round(view, fake))
+    return view, fake
+
+
+def test_reconciliation_reports_drift_per_listing_with_units_and_direction(
+    ctx: HubContext, pusher: Pusher, metrics: SyncMetrics
+) -> None:
+    view, fake = _synced(ctx, pusher, ["A", "B", "C"])
+    fake.remote_levels[(item_of("A"), None)] = 14  # someone edited the level in the shop admin
+    fake.sell(item_of("B"), 3)  # a sale the hub never heard of
+    calls_before = len(fake.calls)
+
+    report = asyncio.run(reconcile(pusher, view, fake, policy="report"))
+
+    assert (report.checked, report.in_sync, report.pending) == (3, 1, 0)
+    assert [(d.sku, d.desired, d.observed, d.units, d.direction) for d in report.drifts] == [
+        ("A", 10, 14, 4, "over"),
+        ("B", 11, 8, 3, "under"),
+    ]
+    assert report.drift_units == 7 and report.healed == 0
+    assert len(fake.calls) == calls_before, "report policy writes nothing to the channel"
+    assert sync_row(ctx, "B")["observed_quantity"] == 8
+    assert metrics.drift_units.labels(CHANNEL)._value.get() == 7
+    assert metrics.drift_listings.labels(CHANNEL)._value.get() == 2
+
+
+def test_heal_pushes_the_hub_level_from_the_observed_base(ctx: HubContext, pusher: Pusher) -> None:
+    view, fake = _synced(ctx, pusher, ["A", "B"])
+    fake.remote_levels[(item_of("A"), None)] = 14
+    del fake.remote_levels[(item_of("B"), None)]  # the level vanished on the channel
+
+    report = asyncio.run(reconcile(pusher, view, fake, policy="heal"))
+
+    assert [(d.sku, d.direction) for d in report.drifts] == [("A", "over"), ("B", "missing")]
+    assert report.healed == 2 and report.push is not None and report.push.applied == 2
+    assert [c.expected for c in fake.calls[-1]] == [14, None], "healing compares against what was observed"
+    assert (fake.level(item_of("A")), fake.level(item_of("B"))) == (10, 11)
+    again = asyncio.run(reconcile(pusher, view, fake))
+    assert again.drifts == [] and again.in_sync == 2
+
+
+def test_a_listing_with_a_push_pending_is_not_counted_as_drift(ctx: HubContext, pusher: Pusher) -> None:
+    view, fake = _synced(ctx, pusher, ["A"])
+    set_stock(ctx, "A", 3)
+
+    report = asyncio.run(reconcile(pusher, view, fake))
+
+    assert (report.pending, report.drifts) == (1, []) and is_dirty(ctx, "A")
+
+
+def test_unbound_listings_are_reported_as_skipped(ctx: HubContext, pusher: Pusher) -> None:
+    view = hub_with_channel(ctx, ["A"], bound=False)
+    fake = fake_for(["A"])
+
+    report = asyncio.run(reconcile(pusher, view, fake))
+
+    assert report.checked == 0 and [s.sku for s in report.skipped] == ["A"]
+    assert fake.reads == [], "nothing bound, nothing to read"
