@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from stockbridge.sandbox.shopify import DEFAULT_SECRET
-from tests.sandbox.conftest import ShopifyHarness, WebhookReceiver
+from tests.sandbox.conftest import ShopifyHarness, WebhookReceiver, running_shopify
 
 SUBSCRIBE = """
 mutation Sub($topic: WebhookSubscriptionTopic!, $uri: String!) {
@@ -176,3 +176,20 @@ def test_a_held_back_webhook_is_overtaken_by_the_next_one(
         r.headers["X-Shopify-Event-Id"] for r in receiver.requests if json.loads(r.body)["id"] == first["id"]
     )
     assert logged[-1].event_id == first_event
+
+
+def test_failed_deliveries_are_retried_on_the_configured_schedule(receiver: WebhookReceiver) -> None:
+    slept: list[float] = []
+
+    async def fast_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    with running_shopify(webhook_retry_delays=(60.0, 120.0), sleep=fast_sleep) as shop:
+        shop.client.post("/_emulator/webhooks", json={"topic": "orders/create", "url": receiver.url})
+        receiver.status = 503
+        sell(shop, quantity=1)
+        shop.server.drain_webhooks()
+        assert len(receiver.requests) == 3
+        assert len({r.headers["X-Shopify-Webhook-Id"] for r in receiver.requests}) == 1
+        assert slept == [60.0, 120.0]
+        assert shop.emulator.counters.get("webhooks_retried") == 2

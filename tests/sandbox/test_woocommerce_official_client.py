@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import httpx
+import shutil
+import ssl
+import subprocess
+from pathlib import Path
 
-from tests.sandbox.conftest import WooHarness
+import httpx
+import pytest
+from woocommerce import API
+
+from stockbridge.sandbox.server import ThreadedEmulatorServer
+from stockbridge.sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET, WooCommerceEmulator
+from stockbridge.sandbox.woocommerce.storefront import seed as woo_seed
+from tests.sandbox.conftest import WOO_SEED, WooHarness
 
 
 def test_the_client_lists_products_with_wordpress_pagination_headers(woo: WooHarness) -> None:
@@ -61,3 +71,57 @@ def test_a_wrong_secret_is_refused_with_the_wordpress_error_shape(woo: WooHarnes
         "message": "Invalid signature - provided signature does not match.",
         "data": {"status": 401},
     }
+
+
+@pytest.fixture
+def tls_context(tmp_path: Path) -> ssl.SSLContext:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command line."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_over_https_the_client_uses_basic_auth_and_it_is_verified(tls_context: ssl.SSLContext) -> None:
+    emulator = WooCommerceEmulator()
+    woo_seed(emulator.store, WOO_SEED)
+    with ThreadedEmulatorServer(emulator, ssl_context=tls_context) as server:
+        assert server.base_url.startswith("https://")
+        api = API(
+            url=server.base_url,
+            consumer_key=DEFAULT_KEY,
+            consumer_secret=DEFAULT_SECRET,
+            version="wc/v3",
+            verify_ssl=False,
+            timeout=10,
+        )
+        response = api.get("products", params={"sku": "HOOD"})
+        assert response.status_code == 200
+        assert [p["sku"] for p in response.json()] == ["HOOD"]
+        api.consumer_secret = "cs_wrong"
+        refused = api.get("products")
+        assert refused.status_code == 401
+        assert refused.json()["message"] == "Consumer secret is invalid."

@@ -73,3 +73,20 @@ def test_a_deleted_webhook_stops_delivering(woo: WooHarness, receiver: WebhookRe
     )
     woo.server.drain_webhooks()
     assert receiver.requests == []
+
+
+def test_a_webhook_failing_more_than_five_times_in_a_row_is_disabled(
+    woo: WooHarness, receiver: WebhookReceiver
+) -> None:
+    create_webhook(woo, "order.created", receiver.url, "x")
+    woo.api().put(f"products/{woo.product_id('HOOD')}", {"stock_quantity": 100})
+    receiver.status = 500
+    for _ in range(8):
+        sale = {"lines": [{"sku": "HOOD", "quantity": 1}]}
+        assert httpx.post(f"{woo.base_url}/_emulator/storefront/orders", json=sale).status_code == 201
+        woo.server.drain_webhooks()
+    hooks = httpx.get(
+        f"{woo.base_url}/wp-json/wc/v3/webhooks", auth=(DEFAULT_KEY, DEFAULT_SECRET), headers=TLS
+    )
+    assert hooks.json()[0]["status"] == "disabled"
+    assert len(receiver.requests) == 6  # never retried, and nothing sent after the sixth failure

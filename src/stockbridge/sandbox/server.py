@@ -12,6 +12,7 @@ Admin paths never see faults.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -167,24 +168,35 @@ class _AdminRoutes:
 
 
 class EmulatorServer:
-    """Runs an emulator on the current event loop: `async with EmulatorServer(emu) as server:`."""
+    """Runs an emulator on the current event loop: `async with EmulatorServer(emu) as server:`.
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    With an `ssl_context` it serves https (WooCommerce then expects Basic auth instead of OAuth).
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.emulator = emulator
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
         self._runner: web.AppRunner | None = None
 
     @property
     def base_url(self) -> str:
         if self._runner is None:
             raise RuntimeError("emulator server is not running")
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> str:
         self._runner = web.AppRunner(self.emulator.build_app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self.emulator.webhooks.release_backlog()
@@ -207,9 +219,15 @@ class EmulatorServer:
 class ThreadedEmulatorServer:
     """Runs an emulator on its own loop in a daemon thread: `start()`, `stop()`, `base_url`."""
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.emulator = emulator
-        self._server = EmulatorServer(emulator, host, port)
+        self._server = EmulatorServer(emulator, host, port, ssl_context)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name=f"{emulator.name}-emulator", daemon=True

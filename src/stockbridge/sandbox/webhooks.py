@@ -4,7 +4,9 @@ Owns subscriptions (topic -> URL, with a per-subscription secret), the delivery 
 webhook faults: each emitted event gets a seeded `WebhookFate` (dropped, duplicated, delayed, held
 back so the next event overtakes it). The platform supplies a `HeaderBuilder` that signs the raw
 body and names the headers its way; the body bytes signed are exactly the bytes sent.
-Delivery is one attempt per copy (no retry schedule); failures are counted and logged.
+Each copy is POSTed once, then re-sent after each of `retry_delays` while it keeps failing (the
+same webhook id and body, as Shopify retries); `on_result` lets a platform react to outcomes
+(WooCommerce disables a webhook after repeated failures). Every attempt is counted and logged.
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ class WebhookDispatcher:
         self._session: aiohttp.ClientSession | None = None
         self.subscriptions: dict[int, Subscription] = {}
         self.log: list[DeliveryRecord] = []
+        # Delays before re-sending a failed delivery (Shopify: 8 tries over 4 h; WooCommerce: none).
+        self.retry_delays: tuple[float, ...] = ()
+        self.on_result: Callable[[Subscription, bool], None] | None = None
 
     def subscribe(self, topic: str, url: str, secret: str = "") -> Subscription:
         sub = Subscription(id=next(self._ids), topic=topic, url=url, secret=secret)
@@ -184,27 +189,37 @@ class WebhookDispatcher:
             await resp.read()
             return resp.status
 
-    async def _deliver(self, delivery: Delivery, delay_s: float) -> None:
+    async def _deliver(self, delivery: Delivery, delay_s: float, attempt: int = 0) -> None:
         if delay_s:
             await self._sleep(delay_s)
+        if delivery.subscription.id not in self.subscriptions:
+            return
         record = DeliveryRecord(
             delivery.delivery_id, delivery.event.event_id, delivery.event.topic, delivery.subscription.url
         )
         self.log.append(record)
+        await self._send(delivery, record)
+        ok = record.status is not None and record.status in self._success
+        self._counters.inc("webhooks_sent" if ok else "webhooks_failed")
+        if self.on_result is not None:
+            self.on_result(delivery.subscription, ok)
+        if not ok and attempt < len(self.retry_delays):
+            self._counters.inc("webhooks_retried")
+            await self._deliver(delivery, self.retry_delays[attempt], attempt + 1)
+
+    async def _send(self, delivery: Delivery, record: DeliveryRecord) -> None:
         headers = {"Content-Type": "application/json", **self._build_headers(delivery)}
-        for attempt in (1, 2):
+        for connection_try in (1, 2):
             try:
                 record.status = await self._post(delivery, headers)
                 record.error = None
-                break
+                return
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                 # A kept-alive connection the subscriber already closed: one fresh attempt, as HTTP
                 # clients do; this is transport hygiene, not the platform's retry schedule.
                 record.error = type(exc).__name__
-                if attempt == 2:
-                    break
+                if connection_try == 2:
+                    return
             except (aiohttp.ClientError, TimeoutError) as exc:
                 record.error = type(exc).__name__
-                break
-        ok = record.status is not None and record.status in self._success
-        self._counters.inc("webhooks_sent" if ok else "webhooks_failed")
+                return

@@ -52,8 +52,10 @@ class ShopifyEmulator(Emulator):
         bucket_size: int = 2000,
         restore_rate: int = 100,
         webhook_api_version: str = SUPPORTED_VERSIONS[0],
+        webhook_retry_delays: tuple[float, ...] = (),
     ) -> None:
         super().__init__(clock, sleep)
+        self.webhooks.retry_delays = webhook_retry_delays
         self.access_tokens = {access_token}
         self.api_secret = api_secret
         self.webhook_api_version = webhook_api_version

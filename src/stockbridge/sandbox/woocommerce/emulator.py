@@ -3,7 +3,7 @@
 Composes the store, the authenticator and the route groups on top of the shared `Emulator` base.
 Webhooks carry WooCommerce's headers; `X-WC-Webhook-Signature` is base64 HMAC-SHA256 of the body
 with the webhook's secret. Unlike WooCommerce, deliveries are built at event time (WooCommerce
-builds them when its queue runs, so bursts coalesce) and a failing subscriber is not disabled.
+builds them when its queue runs, so bursts of updates to one resource coalesce there).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class WooCommerceEmulator(Emulator):
         self.store.sink = self.webhooks.emit
         self.auth = Authenticator(keys or [ApiKey(DEFAULT_KEY, DEFAULT_SECRET)], self.clock)
         self.sales = SalesRoutes(self.store, self.webhooks)
+        self.webhooks.on_result = self.sales.record_delivery
 
     def guard(self, handler: Handler) -> Handler:
         """Authenticate, count, and turn `RestError` into WordPress-shaped error answers."""

@@ -3,7 +3,8 @@
 Orders list by `status` (comma list or `any`), `modified_after`/`modified_before`, `after`,
 `customer`, with WordPress pagination; `PUT /orders/{id}` changes status (stock is restored when an
 order is cancelled or refunded). Webhooks created here subscribe the delivery URL with the
-webhook's own secret; deliveries are signed with it.
+webhook's own secret; deliveries are signed with it, and a webhook whose deliveries failed more than
+5 times in a row is disabled (WooCommerce never retries a failed delivery).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
-from stockbridge.sandbox.webhooks import WebhookDispatcher
+from stockbridge.sandbox.webhooks import Subscription, WebhookDispatcher
 from stockbridge.sandbox.woocommerce import serializers
 from stockbridge.sandbox.woocommerce.models import Customer, Order, Webhook
 from stockbridge.sandbox.woocommerce.rest import RestError, json_body, json_response, paginated
 from stockbridge.sandbox.woocommerce.routes_catalog import API, check_batch_size, filter_and_sort
 from stockbridge.sandbox.woocommerce.store import WooStore
 
+MAX_FAILURES = 5
 TOPICS = tuple(
     f"{r}.{e}"
     for r in ("coupon", "customer", "order", "product")
@@ -111,6 +113,16 @@ class SalesRoutes:
     async def update_customer(self, request: web.Request) -> web.Response:
         customer = self.store.update_customer(self._customer(request), await json_body(request))
         return json_response(serializers.customer(customer))
+
+    def record_delivery(self, subscription: Subscription, ok: bool) -> None:
+        """WooCommerce disables a webhook after more than 5 consecutive failed deliveries."""
+        hook = self.webhooks.get(subscription.id)
+        if hook is None:
+            return
+        hook.failure_count = 0 if ok else hook.failure_count + 1
+        if hook.failure_count > MAX_FAILURES:
+            hook.status = "disabled"
+            self.dispatcher.unsubscribe(subscription.id)
 
     async def list_webhooks(self, request: web.Request) -> web.Response:
         page, headers = paginated(request, sorted(self.webhooks.values(), key=lambda w: w.id))
