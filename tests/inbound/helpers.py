@@ -80,3 +80,19 @@ def at(minute: int, second: int = 0) -> datetime:
     from datetime import UTC
 
     return datetime(2026, 1, 1, 10, minute, second, tzinfo=UTC)
+
+
+def deliver(
+    ctx: HubContext, fake: Any, topic: str, payload: dict[str, Any], event_id: str | None = None
+) -> None:
+    """What the endpoint does with a signed delivery: verify, parse, store in the inbox."""
+    from stockbridge.services.connections import load_connection_config
+    from stockbridge.sync.inbound_bindings import record_of
+    from stockbridge.sync.inbox import accept_delivery
+    from tests.inbound.fakes import webhook
+
+    body, headers = webhook(topic, payload, SECRET, event_id)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert fake.verify_webhook(lowered, body)
+    record = record_of(load_connection_config(ctx, CONNECTION), ctx.tenant_id)
+    accept_delivery(ctx, record, fake.parse_webhook(lowered, body), lowered, body)
