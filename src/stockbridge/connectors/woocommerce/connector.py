@@ -1,0 +1,119 @@
+"""`WooCommerceConnector`: the `Connector` protocol for one WooCommerce site, and its factory.
+
+Composes the REST client (shared HTTP layer + a token bucket: WooCommerce has no throttle signal
+of its own beyond a host's 429), the streams, the delta writer and the webhook functions.
+Capabilities: webhooks, no compare-and-set (the writer pushes deltas from the acknowledged value),
+batches of 100, requests per second, one synthetic location (one stock number per item).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+
+import aiohttp
+
+from stockbridge.connectors.base import (
+    Capabilities,
+    LevelChange,
+    OrderCursor,
+    PushOutcome,
+    RemoteLevel,
+    RemoteLocation,
+    RemoteOrder,
+    RemoteVariant,
+    WebhookMessage,
+)
+from stockbridge.connectors.http import HttpClient, HttpMetrics, Monotonic, RetryPolicy, Sleep, TokenBucket
+from stockbridge.connectors.woocommerce import webhooks
+from stockbridge.connectors.woocommerce.auth import new_nonce
+from stockbridge.connectors.woocommerce.client import WooClient, woo_failure_table
+from stockbridge.connectors.woocommerce.config import WooCommerceConfig
+from stockbridge.connectors.woocommerce.streams import WooStreams
+from stockbridge.connectors.woocommerce.writers import MAX_BATCH, LevelWriter
+from stockbridge.domain.clock import Clock, SystemClock
+
+CAPABILITIES = Capabilities(
+    webhooks=True,
+    compare_and_set=False,
+    max_batch=MAX_BATCH,
+    rate_limit_model="requests_per_second",
+    multi_location=False,
+)
+
+
+class WooCommerceConnector:
+    platform = "woocommerce"
+    capabilities = CAPABILITIES
+
+    def __init__(self, connection: str, config: WooCommerceConfig, client: WooClient) -> None:
+        self.connection, self.config, self.client = connection, config, client
+        self.streams = WooStreams(client, config.location_id)
+        self.writer = LevelWriter(client, self.streams)
+
+    async def check(self) -> None:
+        """One authenticated read (`GET products?per_page=1`): key, secret, URL and REST routing."""
+        await self.client.get("products", {"per_page": "1"}, operation="check")
+
+    def locations(self) -> AsyncIterator[RemoteLocation]:
+        return self.streams.locations()
+
+    def variants(self) -> AsyncIterator[RemoteVariant]:
+        return self.streams.variants()
+
+    def levels(self, item_ids: Sequence[str] | None = None) -> AsyncIterator[RemoteLevel]:
+        return self.streams.levels(item_ids)
+
+    async def set_levels(self, changes: Sequence[LevelChange]) -> list[PushOutcome]:
+        return await self.writer.set_levels(changes)
+
+    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
+        return await self.streams.orders(cursor, limit)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return webhooks.verify(self.config.webhook_secret.get_secret_value(), headers, body)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
+        return webhooks.parse(self.config.webhook_secret.get_secret_value(), headers, body, self.connection)
+
+    async def aclose(self) -> None:
+        await self.client.http.aclose()
+
+
+def build_connector(
+    connection_code: str,
+    config: WooCommerceConfig,
+    session_or_client: aiohttp.ClientSession | HttpClient | None = None,
+    *,
+    clock: Clock | None = None,
+    metrics: HttpMetrics | None = None,
+    retry: RetryPolicy | None = None,
+    monotonic: Monotonic = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+    nonce: Callable[[], str] = new_nonce,
+) -> WooCommerceConnector:
+    """Compose a connector. `clock` stamps OAuth timestamps (the site refuses ones 15 min off);
+    given an `HttpClient`, it is used as it is (its limiter, retry and failure table)."""
+    if isinstance(session_or_client, HttpClient):
+        http = session_or_client
+    else:
+        metrics = metrics or HttpMetrics()
+        limiter = TokenBucket(
+            config.requests_per_second,
+            config.burst,
+            monotonic=monotonic,
+            sleep=sleep,
+            on_wait=lambda s: metrics.record_throttle_wait(connection_code, "limiter", s),
+        )
+        http = HttpClient(
+            config.api_root,
+            connection_code,
+            limiter=limiter,
+            retry=retry or RetryPolicy(sleep=sleep, metrics=metrics),
+            failures=woo_failure_table(),
+            metrics=metrics,
+            session=session_or_client,
+        )
+    client = WooClient(http, config, clock or SystemClock(), nonce)
+    return WooCommerceConnector(connection_code, config, client)
