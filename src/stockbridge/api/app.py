@@ -28,6 +28,7 @@ from stockbridge.api.auth import api_key_guard
 from stockbridge.api.openapi import openapi_with
 from stockbridge.api.problems import install_problem_handlers
 from stockbridge.api.routers import balances, catalog, channels, events, health, locations, quarantine
+from stockbridge.api.routers import metrics as metrics_routes
 from stockbridge.api.routers import reservations as reservation_routes
 from stockbridge.api.routers import webhooks as webhook_routes
 from stockbridge.api.schemas_stock import EventIn
@@ -75,6 +76,7 @@ def create_app(
     app.state.ctx = hub
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics_routes.router)  # Prometheus scrapes without the API key
     app.include_router(webhook_routes.router)  # signed by the platform, not behind the API key
     dependencies = [Depends(guard)] if guard is not None else []
     app.include_router(api_router(), prefix=API_PREFIX, dependencies=dependencies)
