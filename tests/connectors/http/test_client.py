@@ -23,6 +23,7 @@ from stockbridge.connectors.http import (
 
 pytestmark = pytest.mark.anyio
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RELEASE = web.AppKey("release", asyncio.Event)
 
 
 @dataclass
@@ -54,8 +55,8 @@ async def drop(request: web.Request) -> web.StreamResponse:
     return web.Response(status=500)
 
 
-async def hang(_: web.Request) -> web.StreamResponse:
-    await asyncio.sleep(5)
+async def hang(request: web.Request) -> web.StreamResponse:
+    await request.app[RELEASE].wait()  # until teardown: longer than any client timeout here
     return web.Response()
 
 
@@ -63,6 +64,7 @@ async def hang(_: web.Request) -> web.StreamResponse:
 async def server() -> AsyncIterator[tuple[str, Script]]:
     script = Script()
     app = web.Application()
+    app[RELEASE] = asyncio.Event()
     app.router.add_route("*", "/thing", script.handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -70,6 +72,7 @@ async def server() -> AsyncIterator[tuple[str, Script]]:
     await site.start()
     port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}", script
+    app[RELEASE].set()
     await runner.cleanup()
 
 

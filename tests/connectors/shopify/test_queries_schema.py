@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
 import pytest
-from graphql import GraphQLSchema, OperationDefinitionNode, build_schema, parse, validate
+from graphql import GraphQLSchema, OperationDefinitionNode, parse, validate
 
 from stockbridge.connectors.shopify import API_VERSION, queries
+from stockbridge.sandbox.shopify.schema import load_schema
 
 
-@lru_cache(maxsize=1)
 def real_schema() -> GraphQLSchema:
-    # The SDL vendored with the sandbox is Shopify's introspection of 2026-04, unchanged
-    # (identical to ../shared/reference/shopify/admin-2026-04.graphql).
-    sdl = resources.files("stockbridge.sandbox.shopify.sdl").joinpath(f"admin-{API_VERSION}.graphql")
-    return build_schema(sdl.read_text(encoding="utf-8"), assume_valid=True)
+    """Shopify's own 2026-04 introspection SDL, vendored unchanged with the sandbox (identical to
+    ../shared/reference/shopify/admin-2026-04.graphql), built once per process by `load_schema`."""
+    return load_schema(API_VERSION)
 
 
 def test_the_connector_has_documents_to_check() -> None:
