@@ -81,13 +81,19 @@ def reserve(ctx: HubContext, request: ReserveRequest) -> ReservationView:
         raise ValidationError("lines must be a non-empty list", field="lines")
     digest = content_hash(request.canonical())
     excluded: set[tuple[int, int]] = set()
-    for _ in range(4):
+    for attempt in range(4):
+        with ctx.read() as conn:
+            if attempt == 0 and (known := _find_by_key(conn, ctx, request.idempotency_key, digest)):
+                return known
+            placements = place_lines(conn, ctx, request, excluded)
         try:
-            return ctx.write(
-                lambda conn, skip=frozenset(excluded): _hold(conn, ctx, request, digest, skip)  # type: ignore[misc]
+            view = ctx.write(
+                lambda conn, placed=placements: _hold(conn, ctx, request, digest, placed)  # type: ignore[misc]
             )
         except _Moved as moved:
             excluded |= moved.keys
+            continue
+        return view
     with ctx.read() as conn:
         place_lines(conn, ctx, request, excluded)  # raises InsufficientStockError naming every short line
     raise InsufficientStockError([], idempotency_key=request.idempotency_key)
@@ -164,19 +170,13 @@ class _Moved(Exception):
 
 
 def _hold(
-    conn: sa.Connection,
-    ctx: HubContext,
-    request: ReserveRequest,
-    digest: str,
-    excluded: frozenset[tuple[int, int]],
+    conn: sa.Connection, ctx: HubContext, request: ReserveRequest, digest: str, placements: list[Placement]
 ) -> ReservationView:
-    """One transaction: the idempotency check, placement, the reservation with its lines and
-    ledger event, and last the guarded updates (so row locks are held only until the commit)."""
-    known = _key_row(conn, ctx, request.idempotency_key)
-    if known is not None:
-        _check_same(known, request.idempotency_key, digest)
-        return replace(_view(conn, ctx, str(known.id)), duplicate=True)
-    placements = place_lines(conn, ctx, request, set(excluded))
+    """Insert the reservation, its lines and ledger event, then the guarded updates, in one go."""
+    raced = _key_row(conn, ctx, request.idempotency_key)
+    if raced is not None:  # another process took this key since we looked
+        _check_same(raced, request.idempotency_key, digest)
+        return replace(_view(conn, ctx, str(raced.id)), duplicate=True)
     now, reservation_id = ctx.clock.now(), str(uuid.uuid4())
     expires_at = now + timedelta(seconds=request.ttl_s)
     channel_id = _channel_id(conn, ctx, request.channel) if request.channel else None
@@ -344,6 +344,14 @@ def _raise_not_held(conn: sa.Connection, ctx: HubContext, reservation_id: str, a
         reservation_id=reservation_id,
         status=state,
     )
+
+
+def _find_by_key(conn: sa.Connection, ctx: HubContext, key: str, digest: str) -> ReservationView | None:
+    row = _key_row(conn, ctx, key)
+    if row is None:
+        return None
+    _check_same(row, key, digest)
+    return replace(_view(conn, ctx, str(row.id)), duplicate=True)
 
 
 def _key_row(conn: sa.Connection, ctx: HubContext, key: str) -> Any:
