@@ -59,7 +59,9 @@ def retry_quarantined(ctx: HubContext, item_ids: Sequence[int]) -> list[Quaranti
         for item_id in item_ids:
             row = _open_row(conn, ctx, item_id)
             if row.kind != "event":
-                raise InvalidStateError(f"quarantined item {item_id} is a {row.kind}, not an event", id=item_id)
+                raise InvalidStateError(
+                    f"quarantined item {item_id} is a {row.kind}, not an event", id=item_id
+                )
             (outcome,) = apply_payloads(conn, ctx, [row.payload])
             values: dict[str, Any] = {"attempts": row.attempts + 1, "updated_at": ctx.clock.now()}
             if outcome.error is None:
