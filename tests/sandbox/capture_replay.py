@@ -205,12 +205,12 @@ def selection_from(shapes: list[Any]) -> str:
     return " ".join(parts)
 
 
-def adjust_document(responses: list[dict[str, Any]]) -> str:
-    """The inventoryAdjustQuantities document a capture without a stored query must have sent."""
-    payloads = [r["data"]["inventoryAdjustQuantities"] for r in responses]
+def derived_document(root: str, input_type: str, responses: list[dict[str, Any]]) -> str:
+    """The mutation document a capture without a stored query must have sent, from its responses."""
+    payloads = [r["data"][root] for r in responses]
     return (
-        "mutation Adjust($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {"
-        " inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {"
+        f"mutation Replay($input: {input_type}!, $idempotencyKey: String!) {{"
+        f" {root}(input: $input) @idempotent(key: $idempotencyKey) {{"
         f" {selection_from(payloads)} }} }}"
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from stockbridge.sandbox.shopify.graphql_endpoint import GraphQLEndpoint
-from tests.sandbox.capture_replay import Case, Replay, adjust_document, differences, load
+from tests.sandbox.capture_replay import Case, Replay, derived_document, differences, load
 
 # (capture, case) -> why the emulator's requested cost differs from Shopify's.
 KNOWN_COST_DIFFERENCES = {
@@ -33,7 +33,8 @@ def cases_with_queries(capture: dict[str, Any], names: list[str]) -> list[Case]:
 def derived_adjust_cases(capture: dict[str, Any], names: list[str]) -> list[Case]:
     """Captures that stored only variables and responses: rebuild the document from the responses."""
     cases = capture.get("cases", capture)
-    document = adjust_document([cases[n]["response"] for n in names])
+    responses = [cases[n]["response"] for n in names]
+    document = derived_document("inventoryAdjustQuantities", "InventoryAdjustQuantitiesInput", responses)
     return [Case(n, document, cases[n]["variables"], cases[n]["response"]) for n in names]
 
 
@@ -79,7 +80,9 @@ def replay_plan() -> list[tuple[str, list[Case]]]:
     plan.append(
         (
             "inventory-adjust-name-allowlist.json",
-            cases_with_queries(allowlist, ["adjustOnHand", "adjustCommitted"]),
+            cases_with_queries(
+                allowlist, ["adjustOnHand", "adjustCommitted", "moveOnHand", "moveCommitted", "setOnHand"]
+            ),
         )
     )
     mirrors = load("inventory-adjust-on-hand-name-mirrors.json")
@@ -105,6 +108,31 @@ def replay_plan() -> list[tuple[str, list[Case]]]:
                     "onHandOutOfRange",
                 ],
             ),
+        )
+    )
+    move = load("inventory-move-adjustment-group-shape.json")
+    seed_set, moved = move["setup"]["seedSet"], move["move"]
+    plan.append(
+        (
+            "inventory-move-adjustment-group-shape.json",
+            [
+                Case(
+                    "seedSet",
+                    derived_document(
+                        "inventorySetQuantities", "InventorySetQuantitiesInput", [seed_set["response"]]
+                    ),
+                    seed_set["variables"],
+                    seed_set["response"],
+                ),
+                Case(
+                    "move",
+                    derived_document(
+                        "inventoryMoveQuantities", "InventoryMoveQuantitiesInput", [moved["response"]]
+                    ),
+                    moved["variables"],
+                    moved["response"],
+                ),
+            ],
         )
     )
     cold = load("inventory-live-hybrid-cold-authoritative-reads.json")

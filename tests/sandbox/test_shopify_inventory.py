@@ -237,3 +237,61 @@ def test_a_retry_after_a_lost_response_replays_instead_of_applying_twice(shopify
     assert [c["delta"] for c in retry["inventoryAdjustmentGroup"]["changes"]] == [-3, -3]
     assert shop_levels(shopify)["available"] == 2
     assert shopify.emulator.counters.get("faults_lost_response") == 1
+
+
+MOVE = """
+mutation Move($input: InventoryMoveQuantitiesInput!, $key: String!) {
+  inventoryMoveQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { changes { name delta } }
+    userErrors { field code }
+  }
+}
+"""
+
+
+def move_input(h: ShopifyHarness, src: tuple[str, int | None], dst: tuple[str, int | None], qty: int) -> Any:
+    def terminal(name: str, expected: int | None) -> dict[str, Any]:
+        ledger = None if name == "available" else "https://wms.example/move/1"
+        return {
+            "locationId": h.location_gid(),
+            "name": name,
+            "changeFromQuantity": expected,
+            "ledgerDocumentUri": ledger,
+        }
+
+    change = {"inventoryItemId": h.item_gid(), "quantity": qty, "from": terminal(*src), "to": terminal(*dst)}
+    return {"reason": "received", "referenceDocumentUri": "logistics://wms/1", "changes": [change]}
+
+
+def test_moving_incoming_to_available_raises_on_hand_and_stale_terminals_are_refused(
+    shopify: ShopifyHarness,
+) -> None:
+    change = {
+        "inventoryItemId": shopify.item_gid(),
+        "locationId": shopify.location_gid(),
+        "delta": 4,
+        "changeFromQuantity": 0,
+        "ledgerDocumentUri": "https://erp.example/po/9",
+    }
+    shopify.gql(
+        ADJUST, {"input": {"name": "incoming", "reason": "received", "changes": [change]}, "key": "m-0"}
+    )
+    moved = shopify.gql(
+        MOVE, {"input": move_input(shopify, ("incoming", 4), ("available", 5), 3), "key": "m-1"}
+    )
+    group = moved["data"]["inventoryMoveQuantities"]["inventoryAdjustmentGroup"]
+    assert group["changes"] == [
+        {"name": "incoming", "delta": -3},
+        {"name": "available", "delta": 3},
+        {"name": "on_hand", "delta": 3},
+    ]
+    assert shop_levels(shopify) == {"available": 8, "on_hand": 8, "damaged": 0, "incoming": 1}
+    stale = shopify.gql(
+        MOVE, {"input": move_input(shopify, ("available", 5), ("damaged", 0), 1), "key": "m-2"}
+    )
+    assert stale["data"]["inventoryMoveQuantities"]["userErrors"] == [
+        {
+            "field": ["input", "changes", "0", "from", "changeFromQuantity"],
+            "code": "CHANGE_FROM_QUANTITY_STALE",
+        }
+    ]

@@ -1,5 +1,8 @@
 """Inventory mutations: `inventorySetQuantities`, `inventoryAdjustQuantities`, `inventoryActivate`.
 
+(`inventoryMoveQuantities` and the deprecated `inventorySetOnHandQuantities` are in
+`inventory_moves.py`, built from the rules here.)
+
 Each mutation requires `@idempotent(key:)` and, from 2026-04, the `changeFromQuantity` key on every
 entry (explicit null skips the compare-and-set). Validation runs in stages — name, reason,
 reference document, ledger documents, bounds, duplicates, existence, stocked-at-location, staleness —
@@ -43,13 +46,13 @@ ADJUST_NAMES = ("available", "damaged", "incoming", "quality_control", "reserved
 SET_NAMES = ("available", "on_hand")
 MAX_INPUT_ARRAY = 250
 SET_LIMIT, ADJUST_LIMIT = 1_000_000_000, 2_000_000_000
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+URI_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 UserError = dict[str, Any]
 Stage = Callable[[], list[UserError]]
 
 
-def _first_errors(stages: list[Stage]) -> list[UserError]:
+def first_errors(stages: list[Stage]) -> list[UserError]:
     """Run validation stages in order; the first stage that finds errors decides."""
     for stage in stages:
         errors = stage()
@@ -58,15 +61,15 @@ def _first_errors(stages: list[Stage]) -> list[UserError]:
     return []
 
 
-def _err(field: list[str], message: str, code: str) -> UserError:
+def user_error(field: list[str], message: str, code: str) -> UserError:
     return {"field": field, "message": message, "code": code}
 
 
-def _payload(errors: list[UserError], group: Any = None) -> dict[str, Any]:
+def payload(errors: list[UserError], group: Any = None) -> dict[str, Any]:
     return {"inventoryAdjustmentGroup": group, "userErrors": errors}
 
 
-def _check_array_size(entries: list[Any]) -> None:
+def check_array_size(entries: list[Any]) -> None:
     if len(entries) > MAX_INPUT_ARRAY:
         raise GraphQLError(
             f"The input array size of {len(entries)} is greater than the maximum allowed of "
@@ -75,7 +78,7 @@ def _check_array_size(entries: list[Any]) -> None:
         )
 
 
-def _require_change_from(entries: list[dict[str, Any]], type_name: str) -> None:
+def require_change_from(entries: list[dict[str, Any]], type_name: str) -> None:
     if any("changeFromQuantity" not in e for e in entries):
         raise GraphQLError(
             f"{type_name} must include the following argument: changeFromQuantity.",
@@ -83,7 +86,7 @@ def _require_change_from(entries: list[dict[str, Any]], type_name: str) -> None:
         )
 
 
-def _idempotent(info: Info, args: dict[str, Any], run: Callable[[], dict[str, Any]]) -> Any:
+def run_idempotent(info: Info, args: dict[str, Any], run: Callable[[], dict[str, Any]]) -> Any:
     """Replay a cached result for a known key, refuse a reused key with other arguments, else run."""
     key = require_key(info)
     cache = info.context.idempotency if isinstance(info.context, RequestContext) else None
@@ -92,21 +95,21 @@ def _idempotent(info: Info, args: dict[str, Any], run: Callable[[], dict[str, An
     cached = cache.find(key)
     if cached is not None:
         if cached.fingerprint != print_:
-            return _payload([_err(["idempotencyKey"], MISMATCH, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")])
+            return payload([user_error(["idempotencyKey"], MISMATCH, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")])
         return cached.result
     result = run()
     cache.remember(key, print_, result)
     return result
 
 
-def _common_checks(inp: dict[str, Any]) -> list[UserError]:
+def common_checks(inp: dict[str, Any]) -> list[UserError]:
     if inp["reason"] not in REASONS:
         message = "The specified reason is invalid. Valid values are: " + ", ".join(REASONS) + "."
-        return [_err(["input", "reason"], message, "INVALID_REASON")]
+        return [user_error(["input", "reason"], message, "INVALID_REASON")]
     uri = inp.get("referenceDocumentUri")
-    if uri is not None and not _URI.match(uri):
+    if uri is not None and not URI_PATTERN.match(uri):
         return [
-            _err(
+            user_error(
                 ["input", "referenceDocumentUri"],
                 "The reference document URI is invalid.",
                 "INVALID_REFERENCE_DOCUMENT",
@@ -115,7 +118,7 @@ def _common_checks(inp: dict[str, Any]) -> list[UserError]:
     return []
 
 
-def _existence(store: ShopifyStore, entries: list[dict[str, Any]], list_name: str) -> list[UserError]:
+def existence_errors(store: ShopifyStore, entries: list[dict[str, Any]], list_name: str) -> list[UserError]:
     errors: list[UserError] = []
     for i, e in enumerate(entries):
         item_id = parse_gid(e["inventoryItemId"], "InventoryItem")
@@ -123,7 +126,7 @@ def _existence(store: ShopifyStore, entries: list[dict[str, Any]], list_name: st
         path = ["input", list_name, str(i)]
         if item_id not in store.items:
             errors.append(
-                _err(
+                user_error(
                     [*path, "inventoryItemId"],
                     "The specified inventory item could not be found.",
                     "INVALID_INVENTORY_ITEM",
@@ -131,7 +134,9 @@ def _existence(store: ShopifyStore, entries: list[dict[str, Any]], list_name: st
             )
         if location_id not in store.locations:
             errors.append(
-                _err([*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION")
+                user_error(
+                    [*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION"
+                )
             )
     if errors:
         return errors
@@ -142,7 +147,7 @@ def _existence(store: ShopifyStore, entries: list[dict[str, Any]], list_name: st
         )
         if store.find_level(*key) is None:
             errors.append(
-                _err(
+                user_error(
                     ["input", list_name, str(i), "locationId"],
                     "The specified inventory item is not stocked at the location.",
                     "ITEM_NOT_STOCKED_AT_LOCATION",
@@ -151,7 +156,9 @@ def _existence(store: ShopifyStore, entries: list[dict[str, Any]], list_name: st
     return errors
 
 
-def _stale(store: ShopifyStore, entries: list[dict[str, Any]], name: str, list_name: str) -> list[UserError]:
+def stale_errors(
+    store: ShopifyStore, entries: list[dict[str, Any]], name: str, list_name: str
+) -> list[UserError]:
     errors = []
     for i, e in enumerate(entries):
         expected = e.get("changeFromQuantity")
@@ -160,7 +167,7 @@ def _stale(store: ShopifyStore, entries: list[dict[str, Any]], name: str, list_n
         )
         if expected is not None and level is not None and level.quantity(name) != expected:
             errors.append(
-                _err(
+                user_error(
                     ["input", list_name, str(i), "changeFromQuantity"],
                     "The changeFromQuantity argument no longer matches the persisted quantity.",
                     "CHANGE_FROM_QUANTITY_STALE",
@@ -169,7 +176,7 @@ def _stale(store: ShopifyStore, entries: list[dict[str, Any]], name: str, list_n
     return errors
 
 
-def _ids(e: dict[str, Any]) -> tuple[int, int]:
+def entry_ids(e: dict[str, Any]) -> tuple[int, int]:
     return parse_gid(e["inventoryItemId"], "InventoryItem") or 0, parse_gid(e["locationId"], "Location") or 0
 
 
@@ -180,17 +187,17 @@ def _ids(e: dict[str, Any]) -> tuple[int, int]:
 def inventory_set_quantities(_: Any, info: Info, args: dict[str, Any]) -> Any:
     inp = args["input"]
     entries: list[dict[str, Any]] = inp["quantities"]
-    _check_array_size(entries)
-    _require_change_from(entries, "InventoryQuantityInput")
-    return _idempotent(info, args, lambda: _set(store_of(info), inp))
+    check_array_size(entries)
+    require_change_from(entries, "InventoryQuantityInput")
+    return run_idempotent(info, args, lambda: set_quantities(store_of(info), inp, "quantities"))
 
 
-def _set(store: ShopifyStore, inp: dict[str, Any]) -> dict[str, Any]:
+def set_quantities(store: ShopifyStore, inp: dict[str, Any], list_name: str) -> dict[str, Any]:
     name = inp["name"]
     if name not in SET_NAMES:
-        return _payload(
+        return payload(
             [
-                _err(
+                user_error(
                     ["input", "name"],
                     "The quantity name must be either 'available' or 'on_hand'.",
                     "INVALID_NAME",
@@ -198,48 +205,52 @@ def _set(store: ShopifyStore, inp: dict[str, Any]) -> dict[str, Any]:
             ]
         )
     stages: list[Stage] = [
-        lambda: _common_checks(inp),
-        lambda: _set_bounds(inp["quantities"], name),
-        lambda: _duplicates(inp["quantities"]),
-        lambda: _existence(store, inp["quantities"], "quantities"),
-        lambda: _stale(store, inp["quantities"], name, "quantities"),
+        lambda: common_checks(inp),
+        lambda: set_bounds(inp[list_name], name, list_name),
+        lambda: duplicate_errors(inp[list_name], list_name),
+        lambda: existence_errors(store, inp[list_name], list_name),
+        lambda: stale_errors(store, inp[list_name], name, list_name),
     ]
-    errors = _first_errors(stages)
+    errors = first_errors(stages)
     if errors:
-        return _payload(errors)
+        return payload(errors)
     changes: list[InventoryChange] = []
-    for e in inp["quantities"]:
-        item_id, location_id = _ids(e)
+    for e in inp[list_name]:
+        item_id, location_id = entry_ids(e)
         delta = e["quantity"] - store.levels[(item_id, location_id)].quantity(name)
         if delta:
             changes.append(InventoryChange("available", delta, item_id, location_id))
             changes.append(InventoryChange("on_hand", delta, item_id, location_id))
     group = store.apply_changes(inp["reason"], inp.get("referenceDocumentUri"), changes)
-    return _payload([], group)
+    return payload([], group)
 
 
-def _set_bounds(entries: list[dict[str, Any]], name: str) -> list[UserError]:
+def set_bounds(entries: list[dict[str, Any]], name: str, list_name: str) -> list[UserError]:
     errors = []
     for i, e in enumerate(entries):
-        path, q = ["input", "quantities", str(i), "quantity"], e["quantity"]
+        path, q = ["input", list_name, str(i), "quantity"], e["quantity"]
         if q > SET_LIMIT:
             errors.append(
-                _err(path, "The quantity can't be higher than 1,000,000,000.", "INVALID_QUANTITY_TOO_HIGH")
+                user_error(
+                    path, "The quantity can't be higher than 1,000,000,000.", "INVALID_QUANTITY_TOO_HIGH"
+                )
             )
         elif q < -SET_LIMIT:
             errors.append(
-                _err(path, "The quantity can't be lower than -1,000,000,000.", "INVALID_QUANTITY_TOO_LOW")
+                user_error(
+                    path, "The quantity can't be lower than -1,000,000,000.", "INVALID_QUANTITY_TOO_LOW"
+                )
             )
         elif name == "on_hand" and q < 0:
-            errors.append(_err(path, "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE"))
+            errors.append(user_error(path, "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE"))
     return errors
 
 
-def _duplicates(entries: list[dict[str, Any]]) -> list[UserError]:
-    keys = [_ids(e) for e in entries]
+def duplicate_errors(entries: list[dict[str, Any]], list_name: str) -> list[UserError]:
+    keys = [entry_ids(e) for e in entries]
     return [
-        _err(
-            ["input", "quantities", str(i), "locationId"],
+        user_error(
+            ["input", list_name, str(i), "locationId"],
             "The combination of inventoryItemId and locationId must be unique.",
             "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
         )
@@ -255,75 +266,71 @@ def _duplicates(entries: list[dict[str, Any]]) -> list[UserError]:
 def inventory_adjust_quantities(_: Any, info: Info, args: dict[str, Any]) -> Any:
     inp = args["input"]
     entries: list[dict[str, Any]] = inp["changes"]
-    _check_array_size(entries)
-    _require_change_from(entries, "InventoryChangeInput")
-    return _idempotent(info, args, lambda: _adjust(store_of(info), inp))
+    check_array_size(entries)
+    require_change_from(entries, "InventoryChangeInput")
+    return run_idempotent(info, args, lambda: _adjust(store_of(info), inp))
 
 
 def _adjust(store: ShopifyStore, inp: dict[str, Any]) -> dict[str, Any]:
     name = inp["name"]
     if name not in ADJUST_NAMES:
         message = "The specified quantity name is invalid. Valid values are: " + ", ".join(ADJUST_NAMES) + "."
-        return _payload([_err(["input", "name"], message, "INVALID_QUANTITY_NAME")])
+        return payload([user_error(["input", "name"], message, "INVALID_QUANTITY_NAME")])
     stages: list[Stage] = [
-        lambda: _common_checks(inp),
+        lambda: common_checks(inp),
         lambda: _ledger_documents(inp["changes"], name),
         lambda: _delta_bounds(inp["changes"]),
-        lambda: _existence(store, inp["changes"], "changes"),
-        lambda: _stale(store, inp["changes"], name, "changes"),
+        lambda: existence_errors(store, inp["changes"], "changes"),
+        lambda: stale_errors(store, inp["changes"], name, "changes"),
     ]
-    errors = _first_errors(stages)
+    errors = first_errors(stages)
     if errors:
-        return _payload(errors)
+        return payload(errors)
     changes: list[InventoryChange] = []
     for e in inp["changes"]:
         if not e["delta"]:
             continue
-        item_id, location_id = _ids(e)
+        item_id, location_id = entry_ids(e)
         ledger = e.get("ledgerDocumentUri")
         changes.append(InventoryChange(name, e["delta"], item_id, location_id, ledger))
         if name != "incoming":
             changes.append(InventoryChange("on_hand", e["delta"], item_id, location_id))
     if not changes:
-        return _payload([])
-    return _payload([], store.apply_changes(inp["reason"], inp.get("referenceDocumentUri"), changes))
+        return payload([])
+    return payload([], store.apply_changes(inp["reason"], inp.get("referenceDocumentUri"), changes))
+
+
+def ledger_error(name: str, uri: str | None, path: list[str]) -> UserError | None:
+    """Ledger document rules: forbidden for `available`, required otherwise, never Shopify-internal."""
+    if name == "available" and uri is not None:
+        message, code = (
+            "A ledger document URI is not allowed when adjusting available.",
+            "INVALID_AVAILABLE_DOCUMENT",
+        )
+    elif name != "available" and uri is None:
+        message = "A ledger document URI is required except when adjusting available."
+        code = "INVALID_QUANTITY_DOCUMENT"
+    elif uri is not None and uri.startswith("gid://shopify/"):
+        message = "Internal (gid://shopify/) ledger documents are not allowed to be adjusted via API."
+        code = "INTERNAL_LEDGER_DOCUMENT"
+    elif uri is not None and not URI_PATTERN.match(uri):
+        message, code = "The ledger document URI is invalid.", "INVALID_LEDGER_DOCUMENT"
+    else:
+        return None
+    return user_error(path, message, code)
 
 
 def _ledger_documents(entries: list[dict[str, Any]], name: str) -> list[UserError]:
-    errors = []
-    for i, e in enumerate(entries):
-        path, uri = ["input", "changes", str(i), "ledgerDocumentUri"], e.get("ledgerDocumentUri")
-        if name == "available" and uri is not None:
-            errors.append(
-                _err(
-                    path,
-                    "A ledger document URI is not allowed when adjusting available.",
-                    "INVALID_AVAILABLE_DOCUMENT",
-                )
-            )
-        elif name != "available" and uri is None:
-            errors.append(
-                _err(
-                    path,
-                    "A ledger document URI is required except when adjusting available.",
-                    "INVALID_QUANTITY_DOCUMENT",
-                )
-            )
-        elif uri is not None and uri.startswith("gid://shopify/"):
-            errors.append(
-                _err(
-                    path,
-                    "Internal (gid://shopify/) ledger documents are not allowed to be adjusted via API.",
-                    "INTERNAL_LEDGER_DOCUMENT",
-                )
-            )
-        elif uri is not None and not _URI.match(uri):
-            errors.append(_err(path, "The ledger document URI is invalid.", "INVALID_LEDGER_DOCUMENT"))
+    found = [
+        ledger_error(name, e.get("ledgerDocumentUri"), ["input", "changes", str(i), "ledgerDocumentUri"])
+        for i, e in enumerate(entries)
+    ]
+    errors = [e for e in found if e is not None]
     if errors:
         return errors
     if len({e.get("ledgerDocumentUri") for e in entries}) > 1:
         return [
-            _err(
+            user_error(
                 ["input", "changes"],
                 "All changes must have the same ledger document URI or, in the case "
                 "of adjusting available, no ledger document URI.",
@@ -339,11 +346,15 @@ def _delta_bounds(entries: list[dict[str, Any]]) -> list[UserError]:
         path, d = ["input", "changes", str(i), "delta"], e["delta"]
         if d > ADJUST_LIMIT:
             errors.append(
-                _err(path, "The quantity can't be higher than 2,000,000,000.", "INVALID_QUANTITY_TOO_HIGH")
+                user_error(
+                    path, "The quantity can't be higher than 2,000,000,000.", "INVALID_QUANTITY_TOO_HIGH"
+                )
             )
         elif d < -ADJUST_LIMIT:
             errors.append(
-                _err(path, "The quantity can't be lower than -2,000,000,000.", "INVALID_QUANTITY_TOO_LOW")
+                user_error(
+                    path, "The quantity can't be lower than -2,000,000,000.", "INVALID_QUANTITY_TOO_LOW"
+                )
             )
     return errors
 
@@ -353,7 +364,7 @@ def _delta_bounds(entries: list[dict[str, Any]]) -> list[UserError]:
 
 @resolver("Mutation", "inventoryActivate")
 def inventory_activate(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    return _idempotent(info, args, lambda: _activate(store_of(info), args))
+    return run_idempotent(info, args, lambda: _activate(store_of(info), args))
 
 
 def _activate(store: ShopifyStore, args: dict[str, Any]) -> dict[str, Any]:
