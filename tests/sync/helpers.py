@@ -22,7 +22,7 @@ from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, ConnectionView, register_connection
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
-from stockbridge.store.schema import listings, skus
+from stockbridge.store.schema import channels, listings, skus
 from stockbridge.store.schema_sync import listing_sync
 from tests.sync.fakes import FakeChannel
 
@@ -81,11 +81,14 @@ def sku_id(ctx: HubContext, code: str) -> int:
         return int(conn.scalar(sa.select(skus.c.id).where(skus.c.code == code)))
 
 
-def listing_id(ctx: HubContext, code: str) -> int:
+def listing_id(ctx: HubContext, code: str, channel: str = CHANNEL) -> int:
     with ctx.read() as conn:
         return int(
             conn.scalar(
-                sa.select(listings.c.id).join(skus, skus.c.id == listings.c.sku_id).where(skus.c.code == code)
+                sa.select(listings.c.id)
+                .join(skus, skus.c.id == listings.c.sku_id)
+                .join(channels, channels.c.id == listings.c.channel_id)
+                .where(skus.c.code == code, channels.c.code == channel)
             )
         )
 
