@@ -89,13 +89,13 @@ def test_dead_letters_are_listed_replayed_and_discarded(ctx: HubContext, db: str
     set_stock(ctx, "B", 1)
     run(db, "push", fake=fake)
 
-    code, out = run(db, "dead-letters", "list", "--json")
+    _, out = run(db, "dead-letters", "list", "--json")
     letters = json.loads(out)
     assert [d["reason"] for d in letters] == ["PermanentError: archived", "PermanentError: gone"]
     assert run(db, "dead-letters", "replay", str(letters[0]["id"]))[0] == 0 and is_dirty(ctx, "A")
     assert run(db, "dead-letters", "discard", str(letters[1]["id"]), "--reason", "deleted")[0] == 0
     code, out = run(db, "dead-letters", "list", "--status", "all", "--json")
-    assert [d["status"] for d in json.loads(out)] == ["replayed", "discarded"]
+    assert code == 0 and [d["status"] for d in json.loads(out)] == ["replayed", "discarded"]
 
 
 def test_the_worker_command_runs_ticks_and_stops(ctx: HubContext, db: str) -> None:
