@@ -1,7 +1,7 @@
-"""Inventory mutations: `inventorySetQuantities`, `inventoryAdjustQuantities`, `inventoryActivate`.
+"""Inventory mutations `inventorySetQuantities` and `inventoryAdjustQuantities`, and their shared rules.
 
 (`inventoryMoveQuantities` and the deprecated `inventorySetOnHandQuantities` are in
-`inventory_moves.py`, built from the rules here.)
+`inventory_moves.py`, `inventoryActivate` in `activation.py`, all built from the rules here.)
 
 Each mutation requires `@idempotent(key:)` and, from 2026-04, the `changeFromQuantity` key on every
 entry (explicit null skips the compare-and-set). Validation runs in stages — name, reason,
@@ -357,47 +357,3 @@ def _delta_bounds(entries: list[dict[str, Any]]) -> list[UserError]:
                 )
             )
     return errors
-
-
-# --- inventoryActivate --------------------------------------------------------------------
-
-
-@resolver("Mutation", "inventoryActivate")
-def inventory_activate(_: Any, info: Info, args: dict[str, Any]) -> Any:
-    return run_idempotent(info, args, lambda: _activate(store_of(info), args))
-
-
-def _activate(store: ShopifyStore, args: dict[str, Any]) -> dict[str, Any]:
-    item_id = parse_gid(args["inventoryItemId"], "InventoryItem") or 0
-    location = store.locations.get(parse_gid(args["locationId"], "Location") or 0)
-    if item_id not in store.items or location is None:
-        field = "inventoryItemId" if item_id not in store.items else "locationId"
-        return {"inventoryLevel": None, "userErrors": [{"field": [field], "message": "Not found."}]}
-    available, on_hand = args.get("available"), args.get("onHand")
-    prefix = f"The product couldn't be stocked at {location.name} because"
-    if available is not None and on_hand is not None:
-        message = f"{prefix} not allowed to set available and on_hand quantities at the same time."
-        return {
-            "inventoryLevel": None,
-            "userErrors": [
-                {"field": ["available"], "message": message},
-                {"field": ["onHand"], "message": message},
-            ],
-        }
-    if on_hand is not None and not -SET_LIMIT <= on_hand <= SET_LIMIT:
-        message = f"{prefix} the quantity needs to be between -1 billion and 1 billion."
-        return {"inventoryLevel": None, "userErrors": [{"field": ["onHand"], "message": message}]}
-    existing = store.find_level(item_id, location.id)
-    if existing is not None:
-        errors = []
-        if on_hand is not None:
-            errors.append(
-                {
-                    "field": ["onHand"],
-                    "message": "Not allowed to set an on_hand quantity when the item is already active at "
-                    "the location.",
-                }
-            )
-        return {"inventoryLevel": existing, "userErrors": errors}
-    # Captured quirk: `available` is ignored on a new location, `onHand` seeds available and on_hand.
-    return {"inventoryLevel": store.activate(item_id, location.id, on_hand or 0), "userErrors": []}
