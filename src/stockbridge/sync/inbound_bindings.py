@@ -9,8 +9,9 @@ text, a location code or a connection external code equal to the remote location
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -85,6 +86,27 @@ class InboundConnector(Protocol):
     async def orders(
         self, cursor: OrderCursor, *, limit: int = 250
     ) -> tuple[list[RemoteOrder], OrderCursor]: ...
+
+
+POLLED_ORDER_TOPIC = "poll/order"  # inbox rows a poller stored: the body is `encode_remote_order`
+
+
+def encode_remote_order(order: RemoteOrder) -> bytes:
+    data = {
+        "order_id": order.order_id,
+        "status": order.status,
+        "updated_at": order.updated_at.isoformat(),
+        "lines": [asdict(line) for line in order.lines],
+        "raw": order.raw,
+    }
+    return json.dumps(data, separators=(",", ":"), default=str).encode()
+
+
+def decode_remote_order(body: bytes) -> RemoteOrder:
+    data = json.loads(body)
+    lines = tuple(OrderLine(**line) for line in data["lines"])
+    updated_at = datetime.fromisoformat(data["updated_at"])
+    return RemoteOrder(str(data["order_id"]), data["status"], updated_at, lines, data.get("raw") or {})
 
 
 def facts_from_remote_order(order: RemoteOrder) -> OrderFacts:

@@ -1,6 +1,7 @@
 """The webhook inbox: deliveries are stored durably before they are acknowledged, then processed.
 
-`accept_delivery` stores a verified delivery once per (connection, delivery id). `process_inbox`
+`accept_delivery` stores a verified delivery once per (connection, delivery id); pollers store the
+orders they read the same way (topic `poll/order`). `process_inbox`
 claims pending rows one at a time in id order (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so many
 workers share the work) and handles each inside the claiming transaction: parse with the
 connector, map through the bindings, record the order facts (services.channel_orders). A worker
@@ -34,13 +35,16 @@ from stockbridge.store.quarantine import insert_quarantine, jsonable, quarantine
 from stockbridge.store.schema import channels, listings, quarantine
 from stockbridge.store.schema_sync import connections, listing_sync, webhook_inbox
 from stockbridge.sync.inbound_bindings import (
+    POLLED_ORDER_TOPIC,
     ConnectionRecord,
     ConnectorSource,
     Ignored,
     InboundConnector,
+    InboundFacts,
     InboundResolver,
     LevelReport,
     OrderFacts,
+    decode_remote_order,
     get_connection_by_id,
     to_channel_order,
 )
@@ -80,14 +84,16 @@ def accept_delivery(
         "attempts": 0,
     }
 
-    def work(conn: sa.Connection) -> int | None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(webhook_inbox).values(values).on_conflict_do_nothing().returning(_i.id)
-        found = conn.execute(stmt).scalar()
-        return None if found is None else int(found)
-
-    inbox_id = ctx.write(work)
+    inbox_id = ctx.write(lambda conn: insert_delivery(conn, values))
     return Accepted(inbox_id, delivery_id, inbox_id is None)
+
+
+def insert_delivery(conn: sa.Connection, values: Mapping[str, Any]) -> int | None:
+    """Insert one inbox row unless its (connection, delivery id) is there; its id, else None."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(webhook_inbox).values(dict(values)).on_conflict_do_nothing().returning(_i.id)
+    found = conn.execute(stmt).scalar()
+    return None if found is None else int(found)
 
 
 @dataclass
@@ -210,8 +216,11 @@ def _handle(conn: sa.Connection, ctx: HubContext, connectors: _Connectors, row: 
     if row.topic == "unparsed":
         raise ValueError("the body could not be parsed when it was received")
     connector = connectors.get(record)
-    message = connector.parse_webhook(dict(row.headers), bytes(row.body))
-    facts = connector.webhook_facts(message)
+    facts: InboundFacts
+    if row.topic == POLLED_ORDER_TOPIC:
+        facts = connector.order_facts(decode_remote_order(bytes(row.body)))
+    else:
+        facts = connector.webhook_facts(connector.parse_webhook(dict(row.headers), bytes(row.body)))
     if isinstance(facts, Ignored):
         return Handled("done", f"ignored: {facts.reason}")
     resolver = InboundResolver(conn, record)

@@ -1,10 +1,10 @@
-"""Pollers: read each connection's orders by `updated_at` with an overlapping cursor and feed them
-through the same path as webhooks (sync.inbox.apply_order_facts), so that orders whose webhooks
-never came are caught, and orders seen twice are harmless (their facts apply once).
+"""Pollers: read each connection's orders by `updated_at` with an overlapping cursor and put them in
+the inbox beside the webhooks (topic `poll/order`, delivery id `poll:{order id}@{updated_at}`),
+so one path processes both: orders whose webhooks never came are caught, an order version seen
+twice is stored once, and an order seen both ways applies once (its facts are keyed by its ids).
 
-Each page is one transaction: its orders are applied (unknown SKUs quarantined, as for webhooks)
-and the cursor is checkpointed in the same commit, so a crash never skips a page and never
-advances the cursor past orders that were not applied.
+Each page is one transaction: its orders are stored and the cursor is checkpointed in the same
+commit, so a crash never skips a page and never advances the cursor past an unstored order.
 """
 
 from __future__ import annotations
@@ -13,16 +13,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
 from stockbridge.connectors.base import RemoteOrder
-from stockbridge.errors import ValidationError
 from stockbridge.services.context import HubContext
 from stockbridge.sync.cursors import TimeCursor, load_cursor, save_cursor
-from stockbridge.sync.inbound_bindings import ConnectionRecord, InboundConnector, InboundResolver
-from stockbridge.sync.inbox import Handled, OrderNotYetKnown, apply_order_facts, quarantine_once
+from stockbridge.sync.inbound_bindings import (
+    POLLED_ORDER_TOPIC,
+    ConnectionRecord,
+    InboundConnector,
+    encode_remote_order,
+)
+from stockbridge.sync.inbox import insert_delivery
 
 logger = logging.getLogger(__name__)
 ORDERS_STREAM = "orders"
@@ -33,13 +36,10 @@ DEFAULT_LOOKBACK = timedelta(minutes=10)
 class PollReport:
     pages: int = 0
     fetched: int = 0
-    skipped_ties: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    oversold: list[dict[str, Any]] = field(default_factory=list)
+    skipped_ties: int = 0  # already handled at the cursor's own instant
+    stored: int = 0  # new inbox rows
+    known: int = 0  # this version of the order was already in the inbox
     cursor: TimeCursor = field(default_factory=TimeCursor)
-
-    def add(self, status: str) -> None:
-        self.counts[status] = self.counts.get(status, 0) + 1
 
 
 async def poll_orders(
@@ -51,7 +51,7 @@ async def poll_orders(
     page_size: int = 250,
     max_pages: int = 1000,
 ) -> PollReport:
-    """Poll one connection's orders from its checkpoint (minus `lookback`) to the newest."""
+    """Store one connection's orders from its checkpoint (minus `lookback`) to the newest."""
     with ctx.read() as conn:
         cursor = load_cursor(conn, record.id, ORDERS_STREAM)
     report = PollReport(cursor=cursor)
@@ -60,50 +60,42 @@ async def poll_orders(
         orders, next_request = await connector.orders(request, limit=page_size)
         if not orders:
             break
-        report.pages += 1
-        report.fetched += len(orders)
         fresh = [o for o in orders if report.cursor.is_new(o.order_id, o.updated_at)]
-        report.skipped_ties += len(orders) - len(fresh)
         advanced = report.cursor.advance((o.order_id, o.updated_at) for o in orders)
-        handled = ctx.write(lambda conn, f=fresh, c=advanced: _apply_page(conn, ctx, record, connector, f, c))  # type: ignore[misc]
-        for item in handled:  # counted once the page has committed (the work may have been retried)
-            report.add(item.status)
-            report.oversold.extend(item.oversold)
+        stored = ctx.write(lambda conn, f=fresh, c=advanced: _store_page(conn, ctx, record, f, c))  # type: ignore[misc]
+        report.pages, report.fetched = report.pages + 1, report.fetched + len(orders)
+        report.skipped_ties += len(orders) - len(fresh)
+        report.stored, report.known = report.stored + stored, report.known + len(fresh) - stored
         report.cursor = advanced
         if next_request == request:
             break  # the connector cannot page further from here
         request = next_request
     logger.info(
-        "polled %s: %s pages, %s orders, %s", record.source, report.pages, report.fetched, report.counts
+        "polled %s: %s pages, %s orders, %s new", record.source, report.pages, report.fetched, report.stored
     )
     return report
 
 
-def _apply_page(
+def _store_page(
     conn: sa.Connection,
     ctx: HubContext,
     record: ConnectionRecord,
-    connector: InboundConnector,
     orders: Sequence[RemoteOrder],
     cursor: TimeCursor,
-) -> list[Handled]:
-    handled: list[Handled] = []
-    resolver = InboundResolver(conn, record)
+) -> int:
+    now, stored = ctx.clock.now(), 0
     for order in orders:
-        facts = connector.order_facts(order)
-        savepoint = conn.begin_nested()
-        try:
-            handled.append(apply_order_facts(conn, ctx, record, resolver, facts))
-        except OrderNotYetKnown as waiting:
-            savepoint.rollback()
-            handled.append(Handled("pending", str(waiting)))
-            continue
-        except ValidationError as error:
-            savepoint.rollback()
-            payload = {"connection": record.code, "order_id": order.order_id, "order": dict(order.raw)}
-            quarantine_once(conn, ctx, f"poll:{record.source}:order:{order.order_id}", payload, error)
-            handled.append(Handled("quarantined", error.message))
-            continue
-        savepoint.commit()
-    save_cursor(conn, record.id, ORDERS_STREAM, cursor, ctx.clock.now())
-    return handled
+        values = {
+            "tenant_id": record.tenant_id,
+            "connection_id": record.id,
+            "topic": POLLED_ORDER_TOPIC,
+            "delivery_id": f"poll:{order.order_id}@{order.updated_at.isoformat()}"[:200],
+            "headers": {},
+            "body": encode_remote_order(order),
+            "received_at": now,
+            "status": "pending",
+            "attempts": 0,
+        }
+        stored += insert_delivery(conn, values) is not None
+    save_cursor(conn, record.id, ORDERS_STREAM, cursor, now)
+    return stored

@@ -1,0 +1,44 @@
+"""Claiming inbox rows: the claim and the apply are one transaction, so a worker that dies in
+between leaves the row pending for another; on PostgreSQL a claimed row is skipped, not waited on."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from stockbridge.services.context import HubContext
+from stockbridge.store.schema_sync import webhook_inbox
+from stockbridge.sync.inbox import process_inbox
+from tests.inbound.fakes import FakeConnector, WorkerCrash, order_payload
+from tests.inbound.helpers import at, balance, deliver, inbox_rows, order_events
+
+
+def test_a_worker_dying_between_claim_and_apply_leaves_the_row_for_another(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    deliver(shop, fake, "orders/create", order_payload("1", at(0), [("item-tee", "TEE", 2)]))
+    fake.crash_on_topic = "orders/create"
+    with pytest.raises(WorkerCrash):
+        process_inbox(shop, fake.for_config)
+    (row,) = inbox_rows(shop)
+    assert (row.status, row.attempts, row.processed_at) == ("pending", 0, None)
+    assert order_events(shop, "1") == []
+    fake.crash_on_topic = None  # the next worker
+    assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+    assert balance(shop, "TEE", "WH1").committed == 2
+
+
+def test_a_row_claimed_by_another_worker_is_skipped_not_waited_on(
+    shop: HubContext, fake: FakeConnector, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: there is no concurrent claim to skip")
+    deliver(shop, fake, "orders/create", order_payload("1", at(0), [("item-tee", "TEE", 2)]))
+    deliver(shop, fake, "orders/create", order_payload("2", at(0), [("item-tee", "TEE", 1)]))
+    first_id = inbox_rows(shop)[0].id
+    with shop.engine.connect() as other, other.begin():  # another worker holds the first row
+        other.execute(sa.select(webhook_inbox.c.id).where(webhook_inbox.c.id == first_id).with_for_update())
+        assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+        assert [r.status for r in inbox_rows(shop)] == ["pending", "done"]
+    assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+    assert balance(shop, "TEE", "WH1").committed == 3

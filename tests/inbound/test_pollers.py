@@ -1,0 +1,112 @@
+"""Polling orders through the same path as webhooks, with a checkpointed overlapping cursor."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from stockbridge.connectors.base import OrderCursor
+from stockbridge.domain.clock import FrozenClock
+from stockbridge.services.catalog_skus import add_alias
+from stockbridge.services.connections import load_connection_config
+from stockbridge.services.context import HubContext
+from stockbridge.services.quarantine import list_quarantine
+from stockbridge.store.schema_sync import sync_cursors
+from stockbridge.sync.cursors import TimeCursor
+from stockbridge.sync.inbound_bindings import record_of
+from stockbridge.sync.inbox import process_inbox, requeue
+from stockbridge.sync.pollers import PollReport, poll_orders
+from tests.inbound.fakes import FakeConnector, PlatformDown, order_payload
+from tests.inbound.helpers import CONNECTION, at, balance, deliver, inbox_rows, order_events
+
+
+def poll(ctx: HubContext, fake: FakeConnector, **kw: object) -> PollReport:
+    record = record_of(load_connection_config(ctx, CONNECTION), ctx.tenant_id)
+    return asyncio.run(poll_orders(ctx, record, fake, **kw))  # type: ignore[arg-type]
+
+
+def poll_and_process(ctx: HubContext, fake: FakeConnector, **kw: object) -> dict[str, int]:
+    poll(ctx, fake, **kw)
+    return process_inbox(ctx, fake.for_config).counts
+
+
+def stored_cursor(ctx: HubContext) -> tuple[TimeCursor, object]:
+    with ctx.read() as conn:
+        row = conn.execute(sa.select(sync_cursors.c.value, sync_cursors.c.updated_at)).one()
+    return TimeCursor.from_json(row.value), row.updated_at
+
+
+def test_a_poll_catches_an_order_whose_webhook_never_came(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
+    fake.put_order(order_payload("1", at(0), [("item-tee", "TEE", 2)]))
+    report = poll(shop, fake)
+    assert (report.fetched, report.stored) == (1, 1)
+    assert balance(shop, "TEE", "WH1").committed == 0  # stored, not yet processed
+    assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+    assert balance(shop, "TEE", "WH1").committed == 2
+    assert stored_cursor(shop) == (TimeCursor(at(0), frozenset({"1"})), clock.now())
+
+
+def test_polling_an_order_the_webhook_already_brought_changes_nothing(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    payload = order_payload("2", at(0), [("item-tee", "TEE", 2)], cancelled=True)
+    deliver(shop, fake, "orders/cancelled", payload)
+    process_inbox(shop, fake.for_config)
+    fake.put_order(payload)
+    assert poll_and_process(shop, fake) == {"done": 1}
+    assert poll(shop, fake).skipped_ties == 1  # the same order at the cursor's instant
+    assert [t for t, _ in order_events(shop, "2")] == ["sale", "sale_cancelled"]
+    assert balance(shop, "TEE", "WH1").committed == 0
+
+
+def test_the_look_back_rereads_late_writes_and_ties_are_not_fed_twice(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
+    fake.put_order(order_payload("A", at(30), [("item-tee", "TEE", 1)]))
+    fake.put_order(order_payload("Z", at(28), [(None, "MUG", 1)]))
+    assert poll_and_process(shop, fake) == {"done": 2}
+    clock.advance(60)
+    # Written after that poll, but stamped at or before its cursor (a slow platform transaction):
+    fake.put_order(order_payload("B", at(30), [("item-tee", "TEE", 1)]))  # a tie with A
+    fake.put_order(order_payload("C", at(27), [(None, "MUG", 1)]))  # inside the 5-minute look-back
+    fake.put_order(order_payload("D", at(20), [(None, "MUG", 1)]))  # beyond it: left to reconciliation
+    report = poll(shop, fake, lookback=timedelta(minutes=5))
+    assert fake.order_calls[-2].updated_after == at(25)
+    assert (report.fetched, report.skipped_ties, report.known, report.stored) == (4, 1, 1, 2)
+    assert process_inbox(shop, fake.for_config).counts == {"done": 2}
+    assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (2, 2)
+    assert stored_cursor(shop) == (TimeCursor(at(30), frozenset({"A", "B"})), clock.now())
+
+
+def test_the_cursor_is_checkpointed_after_each_page(shop: HubContext, fake: FakeConnector) -> None:
+    for n in range(3):
+        fake.put_order(order_payload(f"P{n}", at(n), [("item-tee", "TEE", 1)]))
+    fake.fail_after_pages = 2
+    with pytest.raises(PlatformDown):
+        poll(shop, fake, page_size=1)
+    assert stored_cursor(shop)[0] == TimeCursor(at(1), frozenset({"P1"}))
+    assert process_inbox(shop, fake.for_config).counts == {"done": 2}
+    fake.fail_after_pages = None
+    assert poll(shop, fake, page_size=1, lookback=timedelta(0)).stored == 1
+    assert fake.order_calls[-2] == OrderCursor(at(1), frozenset({"P1"}))  # resumed at the checkpoint
+    assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+    assert balance(shop, "TEE", "WH1").committed == 3
+
+
+def test_an_unknown_sku_seen_by_every_poll_is_quarantined_once_and_can_be_requeued(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    fake.put_order(order_payload("Q", at(0), [("item-x", "NOPE", 1)]))
+    assert poll_and_process(shop, fake) == {"quarantined": 1}
+    assert poll_and_process(shop, fake, lookback=timedelta(minutes=1)) == {}  # re-read, stored once
+    (item,) = list_quarantine(shop)
+    assert item.error_code == "unknown_reference" and "NOPE" in item.message
+    add_alias(shop, "MUG", CONNECTION, "NOPE")
+    assert requeue(shop, inbox_rows(shop)[0].id)
+    assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+    assert balance(shop, "MUG", "WH1").committed == 1
