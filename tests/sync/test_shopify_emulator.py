@@ -1,0 +1,83 @@
+"""The pusher, discovery and reconciliation against the Shopify emulator over loopback, with the
+real Shopify connector built from a stored connection (`installed_connector`)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from stockbridge.services.catalog_places import (
+    ChannelSpec,
+    ListingSpec,
+    LocationSpec,
+    define_channel,
+    define_listing,
+    define_location,
+)
+from stockbridge.services.catalog_skus import SkuSpec, define_sku
+from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
+from stockbridge.services.context import HubContext
+from stockbridge.services.ingest import ingest_events
+from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN
+from stockbridge.sync.connectors import installed_connector
+from stockbridge.sync.discovery import discover
+from stockbridge.sync.pusher import Pusher
+from stockbridge.sync.reconcile import reconcile
+from stockbridge.sync.retry import Retrier
+from tests.connectors.shopify.conftest import SHOP_DOMAIN, running_shop
+from tests.sync.conftest import RecordingSleep
+
+pytestmark = pytest.mark.anyio
+SHOP, CHANNEL, HUB_SKUS = "shop-1", "shopify-main", ("TEE-S", "TEE-M", "MUG")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _hub(ctx: HubContext, base_url: str) -> None:
+    define_location(ctx, LocationSpec("WH1", "Main", external_codes={SHOP: "Shop location"}))
+    define_channel(ctx, ChannelSpec(CHANNEL, "Shopify", "shopify", locations=("WH1",)))
+    for code in HUB_SKUS:
+        define_sku(ctx, SkuSpec(code, code))
+        define_listing(ctx, ListingSpec(CHANNEL, code))
+    secrets = {"access_token": DEFAULT_TOKEN, "api_secret": DEFAULT_SECRET}
+    register_connection(ctx, ConnectionSpec(SHOP, "shopify", CHANNEL, base_url, {"shop_domain": SHOP_DOMAIN}, secrets))
+
+
+def _count(ctx: HubContext, sku: str, quantity: int, key: str) -> None:
+    event = {"type": "count", "sku": sku, "location": "WH1", "quantity": quantity, "idempotency_key": key}
+    assert ingest_events(ctx, [event]).summary()["applied"] == 1
+
+
+async def test_the_hub_converges_the_emulated_shop_and_keeps_its_sales(ctx: HubContext) -> None:
+    async with running_shop() as shop:
+        _hub(ctx, shop.base_url)
+        config = load_connection_config(ctx, SHOP)
+        connector = installed_connector(config)
+        pusher = Pusher(ctx, retrier=Retrier(sleep=RecordingSleep(), rng=random.Random(1)))
+        try:
+            bound = await discover(ctx, SHOP, connector)
+            assert {u.label for u in bound.unmatched} == {"TEE-L", "CAP", "Warehouse"}
+            for i, (sku, quantity) in enumerate((("TEE-S", 7), ("TEE-M", 1), ("MUG", 20))):
+                _count(ctx, sku, quantity, f"c{i}")
+
+            first = await pusher.push_round(config.view, connector)
+            assert (first.applied, first.skipped, first.stopped) == (3, [], None)
+            levels = [shop.available(s, "Shop location") for s in HUB_SKUS]
+            assert levels == [7, 1, 20]
+            assert shop.available("TEE-S", "Warehouse") == 2, "other remote locations are left alone"
+
+            await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)  # the hub has not heard
+            _count(ctx, "TEE-S", 10, "c3")
+            stale = await pusher.push_round(config.view, connector)
+            assert stale.stale == 1 and shop.available("TEE-S", "Shop location") == 5, "the sale was not overwritten"
+            converged = await pusher.push_round(config.view, connector)
+            assert converged.applied == 1 and shop.available("TEE-S", "Shop location") == 10
+
+            report = await reconcile(pusher, config.view, connector)
+            assert (report.checked, report.in_sync, report.drifts) == (3, 3, [])
+        finally:
+            await connector.aclose()
