@@ -57,7 +57,7 @@ def frame(records: Sequence[CustomerRecord]) -> pd.DataFrame:
     df["phone"] = df["phone"].map(_digits)
     df["postcode"] = df["postcode"].str.upper().str.replace(r"\s+", "", regex=True)
     df["date_of_birth"] = df["date_of_birth"].str.strip()
-    return df.replace("", np.nan).reset_index(drop=True)
+    return df.where(df != "", np.nan).reset_index(drop=True)
 
 
 def normalised_frame(records: Sequence[CustomerRecord], country: str) -> pd.DataFrame:
@@ -76,7 +76,7 @@ def normalised_frame(records: Sequence[CustomerRecord], country: str) -> pd.Data
             "date_of_birth": [r.date_of_birth for r in rows],
         }
     )
-    return df.replace("", np.nan).reset_index(drop=True)
+    return df.where(df != "", np.nan).reset_index(drop=True)
 
 
 def run_baseline(

@@ -71,3 +71,14 @@ def test_generate_then_resolve_and_review_merges(tmp_path: Path) -> None:
     assert "undone" in runner.invoke(app, ["undo", proposal_id, "--db", db]).output
     again = runner.invoke(app, ["undo", proposal_id, "--db", db])
     assert again.exit_code == 1
+
+
+def test_explain_prints_per_field_contributions(tmp_path: Path) -> None:
+    source = tmp_path / "customers.csv"
+    source.write_text(INPUT)
+    result = runner.invoke(app, ["explain", "--input", str(source), "--left", "a1", "--right", "b1"])
+    assert result.exit_code == 0, result.output
+    assert "a1 ~ b1: match" in result.output
+    assert "first_name" in result.output and "nickname" in result.output
+    missing = runner.invoke(app, ["explain", "--input", str(source), "--left", "a1", "--right", "zz"])
+    assert missing.exit_code == 1

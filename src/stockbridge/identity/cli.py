@@ -6,7 +6,7 @@ one-line summary. The work is done by `resolver`, `explain`, `merges` and `csv_i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import typer
 
 from stockbridge.identity import merges
 from stockbridge.identity.csv_io import load_customers, write_clusters, write_customers, write_explanations
-from stockbridge.identity.explain import explain_near_threshold
+from stockbridge.identity.explain import explain_near_threshold, explain_pair
 from stockbridge.identity.generator import generate_customers
 from stockbridge.identity.resolver import ResolverConfig
 from stockbridge.identity.resolver import resolve as resolve_records
@@ -55,6 +55,35 @@ def resolve(
         store = _store(db)
         created = merges.propose_merges(result, records, store, _now, auto_accept)
         typer.echo(f"{len(created)} merge proposals stored")
+
+
+@app.command()
+def explain(
+    input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help="customers CSV"),
+    left: str = typer.Option(..., "--left", help="id of one record"),
+    right: str = typer.Option(..., "--right", help="id of the other record"),
+    threshold: float = typer.Option(0.5, "--threshold", min=0.0001, max=0.9999),
+    country: str = typer.Option("GB", "--country"),
+) -> None:
+    """Show why two records of INPUT are (or are not) the same customer, field by field."""
+    records, _ = load_customers(input)
+    result = resolve_records(
+        records, _now().date(), ResolverConfig(threshold=threshold, default_country=country)
+    )
+    try:
+        item = explain_pair(result, left, right, threshold)
+    except KeyError as error:
+        typer.echo(f"unknown record id {error.args[0]!r}", err=True)
+        raise typer.Exit(code=1) from error
+    verdict = "match" if item.is_match else "non-match"
+    typer.echo(
+        f"{left} ~ {right}: {verdict}, probability {item.probability:.4f}, weight {item.match_weight:+.2f} bits"
+    )
+    typer.echo(f"  {'prior':14} {'':28} {item.prior_bits:+7.2f}")
+    for part in item.contributions:
+        values = f"{part.left_value!r} vs {part.right_value!r}"
+        typer.echo(f"  {part.field:14} {part.level:28} {part.bits:+7.2f}  {values}")
+    typer.echo(f"  same cluster: {item.same_cluster}")
 
 
 @app.command()
@@ -124,7 +153,3 @@ def apply_(proposal_id: str, db: str = _DB, reviewer: str = typer.Option("cli", 
 def undo(proposal_id: str, db: str = _DB, reviewer: str = typer.Option("cli", "--reviewer")) -> None:
     """Undo an applied merge, restoring every member's previous cluster."""
     _change("undo", proposal_id, db, reviewer)
-
-
-def today() -> date:
-    return _now().date()
