@@ -10,7 +10,7 @@
 Nothing here knows a platform; platform packages add rows to the table and read their own bodies.
 """
 
-from stockbridge.connectors.http.client import HttpClient, HttpResponse, HttpSettings
+from stockbridge.connectors.http.client import BodyCheck, HttpClient, HttpResponse, HttpSettings
 from stockbridge.connectors.http.failures import (
     EXCEPTION_RULES,
     STATUS_RULES,
@@ -33,6 +33,7 @@ from stockbridge.connectors.http.timing import ManualTime, Monotonic, Sleep
 __all__ = [
     "EXCEPTION_RULES",
     "STATUS_RULES",
+    "BodyCheck",
     "CostBucket",
     "ExceptionRule",
     "FailureTable",

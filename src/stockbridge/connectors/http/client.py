@@ -3,14 +3,16 @@
 `HttpClient.send` makes exactly one attempt: wait for the rate limiter, send, read the body,
 classify the status or the exception through the `FailureTable`, count the outcome. `request` is
 `send` under the `RetryPolicy`. Platform clients that must look inside a 200 (GraphQL errors,
-Shopify's THROTTLED) wrap `send` in their own attempt and give that to `retry.call`.
+Shopify's THROTTLED) wrap `send` in their own attempt (or pass a `body_check`) and give that to `retry.call`; so do clients
+that must sign each attempt afresh (OAuth 1.0a nonces and timestamps).
 Timeouts are on by default; the session's connector bounds concurrent sockets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import aiohttp
@@ -43,9 +45,16 @@ class HttpResponse:
     def json(self) -> Any:
         """The body as JSON; a body that is not JSON is a PermanentError (the remote broke its contract)."""
         try:
-            return orjson.loads(self.body)
+            return self._parsed
         except orjson.JSONDecodeError as exc:
             raise PermanentError(f"response from {self.url} is not JSON", status=self.status) from exc
+
+    @cached_property
+    def _parsed(self) -> Any:
+        return orjson.loads(self.body)
+
+
+BodyCheck = Callable[[HttpResponse], ConnectorError | None]
 
 
 @dataclass
@@ -91,8 +100,15 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         operation: str = "",
         cost: float = 1.0,
+        body_check: BodyCheck | None = None,
+        body_first: frozenset[int] = frozenset(),
     ) -> HttpResponse:
-        """One attempt; raises a classified ConnectorError for any failure."""
+        """One attempt; raises a classified ConnectorError for any failure.
+
+        `body_check` looks inside an answer the status table accepted (e.g. GraphQL `errors` in a
+        200); for statuses in `body_first` it looks first and the table only decides if it finds
+        nothing (e.g. a 429 whose body says how long to wait).
+        """
         operation = operation or f"{method} {path}"
         await self.limiter.acquire(cost)
         try:
@@ -102,13 +118,29 @@ class HttpClient:
             raise
         finally:
             self.limiter.settle(cost)
-        failure = self.failures.classify_status(
-            response.status, response.headers, response.body, connection=self.connection, operation=operation
-        )
+        failure = self._classify(response, operation, body_check, body_first)
         self._count(operation, failure)
         if failure is not None:
             raise failure
         return response
+
+    def _classify(
+        self, response: HttpResponse, operation: str, body_check: BodyCheck | None, body_first: frozenset[int]
+    ) -> ConnectorError | None:
+        def by_status() -> ConnectorError | None:
+            return self.failures.classify_status(
+                response.status,
+                response.headers,
+                response.body,
+                connection=self.connection,
+                operation=operation,
+            )
+
+        if body_check is None:
+            return by_status()
+        if response.status in body_first:
+            return body_check(response) or by_status()
+        return by_status() or body_check(response)
 
     async def _exchange(
         self,

@@ -55,7 +55,10 @@ GRAPHQL_CODES: Mapping[str, type[ConnectorError]] = {
     "MAX_COST_EXCEEDED": PermanentError,
 }
 DEFAULT_COST = 50.0  # before an operation's requested cost has been seen once
-FALLBACK_THROTTLE_WAIT_S = 1.0  # THROTTLED although the bucket looks full: another limit applies
+FALLBACK_THROTTLE_WAIT_S = 1.0
+THROTTLE_STATUSES = frozenset(
+    {429}
+)  # THROTTLED usually comes in a 200; some report a 429  # THROTTLED although the bucket looks full: another limit applies
 
 
 def shopify_failure_table(base: FailureTable | None = None) -> FailureTable:
@@ -97,13 +100,26 @@ class ShopifyGraphQLClient:
             headers=self._headers,
             operation=operation,
             cost=cost,
+            body_check=lambda r: self._check_body(r, operation),
+            body_first=THROTTLE_STATUSES,
         )
-        return self._read(response, operation)
-
-    def _read(self, response: HttpResponse, operation: str) -> dict[str, Any]:
-        body = response.json()
-        if not isinstance(body, dict):
+        data = response.json().get("data")
+        if not isinstance(data, dict):
             raise PermanentError(
+                "GraphQL answer has no data", connection=self.connection, operation=operation
+            )
+        return data
+
+    def _check_body(self, response: HttpResponse, operation: str) -> ConnectorError | None:
+        """Feed the cost bucket; classify top-level `errors` (a 200, or a 429 with Shopify's body)."""
+        try:
+            body = response.json()
+        except PermanentError as error:
+            return None if response.status in THROTTLE_STATUSES else error
+        if not isinstance(body, dict):
+            if response.status in THROTTLE_STATUSES:
+                return None  # a bare 429: the status table applies Retry-After
+            return PermanentError(
                 "GraphQL answer is not an object", connection=self.connection, operation=operation
             )
         extensions = body.get("extensions")
@@ -114,14 +130,7 @@ class ShopifyGraphQLClient:
         if requested is not None:
             self.requested_costs[operation] = requested
         errors = body.get("errors")
-        if errors:
-            raise self._classify(errors, status, requested, operation)
-        data = body.get("data")
-        if not isinstance(data, dict):
-            raise PermanentError(
-                "GraphQL answer has no data", connection=self.connection, operation=operation
-            )
-        return data
+        return self._classify(errors, status, requested, operation) if errors else None
 
     def _classify(
         self, errors: Any, status: ThrottleStatus | None, requested: float | None, operation: str
@@ -133,7 +142,6 @@ class ShopifyGraphQLClient:
         kind = GRAPHQL_CODES.get(code, PermanentError)
         fields: dict[str, Any] = {"connection": self.connection, "operation": operation, "code": code}
         if kind is RateLimitedError:
-            self.http.metrics.record_throttled(self.connection, operation)
             wait = self._throttle_wait(status, requested)
             return RateLimitedError(f"{code}: {message}", retry_after_s=wait, **fields)
         return kind(f"{code or 'GRAPHQL_ERROR'}: {message}", **fields)
