@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -98,15 +99,8 @@ class WooSite:
 
 @pytest.fixture
 def site() -> Iterator[WooSite]:
-    clock = FrozenClock()
-    emulator = WooCommerceEmulator(clock=clock)
-    seed(emulator.store, SEED)
-    server = ThreadedEmulatorServer(emulator)
-    server.start()
-    try:
-        yield WooSite(emulator, server, clock)
-    finally:
-        server.stop()
+    with running_site() as running:
+        yield running
 
 
 @pytest.fixture
@@ -128,8 +122,8 @@ class Receiver:
     deliveries: list[Delivery]
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
     """A loopback HTTP endpoint in its own thread that keeps each POST's headers and raw body."""
     state = Receiver("", [])
     lock = threading.Lock()
@@ -150,6 +144,27 @@ def receiver() -> Iterator[Receiver]:
     state.url = f"http://127.0.0.1:{server.server_address[1]}/webhooks/woocommerce/woo"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def running_site() -> Iterator[WooSite]:
+    clock = FrozenClock()
+    emulator = WooCommerceEmulator(clock=clock)
+    seed(emulator.store, SEED)
+    server = ThreadedEmulatorServer(emulator)
+    server.start()
+    try:
+        yield WooSite(emulator, server, clock)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as state:
+        yield state

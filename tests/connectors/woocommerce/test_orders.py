@@ -77,7 +77,7 @@ async def test_order_lines_name_the_items_the_writer_addresses(
         for line in o.lines
     ]
     assert lines == [
-        ("open", site.item_id("SOCK-S"), "SOCK-S", 2, "default"),
-        ("fulfilled", site.item_id("HOOD"), "HOOD", 1, "default"),
+        ("open", site.item_id("SOCK-S"), "SOCK-S", 2, None),
+        ("fulfilled", site.item_id("HOOD"), "HOOD", 1, None),
     ]
     assert orders[0].raw["status"] == "processing"

@@ -133,7 +133,7 @@ async def test_levels_of_chosen_items_and_the_one_location(woo: WooCommerceConne
     wanted = [site.item_id("SOCK-S"), site.item_id("HOOD")]
     levels = [(lv.item_id, lv.location_id, lv.available) async for lv in woo.levels(wanted)]
 
-    assert sorted(levels) == sorted([(wanted[0], "default", 6), (wanted[1], "default", 10)])
+    assert sorted(levels) == sorted([(wanted[0], None, 6), (wanted[1], None, 10)])
     assert [(loc.location_id, loc.active) async for loc in woo.locations()] == [("default", True)]
     assert woo.capabilities.multi_location is False and woo.capabilities.max_batch == 100
     assert (woo.capabilities.compare_and_set, woo.capabilities.rate_limit_model) == (
@@ -159,3 +159,27 @@ async def test_a_wrong_base_url_is_a_permanent_error_not_a_missing_item(site: Wo
 
 async def _no_sleep(_seconds: float) -> None:
     return None
+
+
+async def test_variations_that_inherit_the_parents_stock_are_one_item_the_parent(site: WooSite) -> None:
+    store = site.emulator.store
+
+    def share_stock() -> int:
+        sock = next(p for p in store.products.values() if p.name == "Sock")
+        store.update_product(sock, {"manage_stock": True, "stock_quantity": 9})
+        large = next(v for v in store.variations.values() if v.sku == "SOCK-L")
+        store.update_variation(large, {"manage_stock": "parent"})
+        return sock.id
+
+    sock_id = site.server.call(share_stock)
+    woo = site.connector()
+    try:
+        items = sorted([(v.item_id, v.sku) async for v in woo.variants()])
+        levels = {lv.item_id: lv.available async for lv in woo.levels()}
+    finally:
+        await woo.aclose()
+
+    assert (str(sock_id), "") not in items and (str(sock_id), None) in items
+    assert not any(sku == "SOCK-L" for _, sku in items)  # it has no stock of its own
+    assert levels[str(sock_id)] == 9 and levels[site.item_id("SOCK-S")] == 6
+    assert len(items) == len({i for i, _ in items})

@@ -1,9 +1,11 @@
 """WooCommerce JSON <-> the connector's values. Pure.
 
-Item ids: a simple product's stock is addressed as `"<product id>"`, a variation's as
-`"<product id>/<variation id>"`. A variation whose `manage_stock` is `"parent"` has no stock of
-its own: it is addressed by its parent's id, so both name one number. WooCommerce has one stock
-number per item and no locations: every level is at the connection's single synthetic location.
+Item ids name stock-holding records: a product's stock is `"<product id>"`, a variation's
+`"<product id>/<variation id>"`. Variations whose `manage_stock` is `"parent"` hold no stock of
+their own: the variable product is then the item (one number for all of them), and those
+variations are not items themselves. WooCommerce has one stock number per item and no locations:
+levels and order lines carry `location_id=None` (the connector still lists one synthetic
+location, so bindings have something to name).
 Dates: the `*_gmt` fields are UTC without a zone; we read those and make them aware.
 """
 
@@ -78,8 +80,7 @@ def product_variant(product: Node) -> RemoteVariant:
 
 
 def variation_variant(product: Node, variation: Node) -> RemoteVariant:
-    inherits = variation.get("manage_stock") == "parent"
-    ref = ItemRef(int(product["id"]), None if inherits else int(variation["id"]))
+    ref = ItemRef(int(product["id"]), int(variation["id"]))
     options = ", ".join(str(a.get("option", "")) for a in variation.get("attributes") or [])
     return RemoteVariant(
         item_id=ref.item_id,
@@ -87,19 +88,19 @@ def variation_variant(product: Node, variation: Node) -> RemoteVariant:
         title=f"{product.get('name', '')} - {options}" if options else str(product.get("name") or ""),
         product_id=str(product["id"]),
         variant_id=str(variation["id"]),
-        tracked=manages_own_stock(product) if inherits else manages_own_stock(variation),
+        tracked=manages_own_stock(variation),
         updated_at=parse_gmt(variation.get("date_modified_gmt")),
     )
 
 
-def level(item_id: str, node: Node, location_id: str) -> RemoteLevel | None:
+def level(item_id: str, node: Node) -> RemoteLevel | None:
     """The item's stock, or None when WooCommerce does not manage it (no number to read)."""
     if not manages_own_stock(node) or node.get("stock_quantity") is None:
         return None
-    return RemoteLevel(item_id, location_id, int(node["stock_quantity"]))
+    return RemoteLevel(item_id, None, int(node["stock_quantity"]))
 
 
-def order(node: Node, location_id: str) -> RemoteOrder:
+def order(node: Node) -> RemoteOrder:
     updated = parse_gmt(node.get("date_modified_gmt")) or parse_gmt(node.get("date_created_gmt"))
     if updated is None:
         raise ValueError(f"order {node.get('id')} has no date_modified_gmt")
@@ -107,15 +108,17 @@ def order(node: Node, location_id: str) -> RemoteOrder:
         order_id=str(node["id"]),
         status=ORDER_STATUSES.get(str(node.get("status")), "open"),
         updated_at=updated,
-        lines=tuple(order_line(line, location_id) for line in node.get("line_items") or []),
+        lines=tuple(order_line(line) for line in node.get("line_items") or []),
         raw=node,
     )
 
 
-def order_line(line: Node, location_id: str) -> OrderLine:
+def order_line(line: Node) -> OrderLine:
+    """The line's item as the variant it names; for a variation that inherits its parent's stock
+    that id is not an item (the binder then falls back to the line's SKU)."""
     product_id, variation_id = int(line.get("product_id") or 0), int(line.get("variation_id") or 0)
     item = ItemRef(product_id, variation_id or None).item_id if product_id else None
-    return OrderLine(item, line.get("sku") or None, int(line.get("quantity") or 0), location_id)
+    return OrderLine(item, line.get("sku") or None, int(line.get("quantity") or 0), None)
 
 
 def stock_update(ref: ItemRef, quantity: int) -> dict[str, Any]:

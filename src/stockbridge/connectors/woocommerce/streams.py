@@ -28,40 +28,54 @@ LIST_PARAMS = {"orderby": "id", "order": "asc"}
 
 class WooStreams:
     def __init__(self, client: WooClient, location_id: str) -> None:
-        self.client, self.location_id = client, location_id
+        self.client, self.location_id = client, location_id  # the synthetic location's id
 
     async def locations(self) -> AsyncIterator[RemoteLocation]:
         yield RemoteLocation(self.location_id, "WooCommerce stock", True)
 
     async def variants(self) -> AsyncIterator[RemoteVariant]:
-        async for product in self._products():
-            if product.get("type") != "variable":
+        """One variant per stock-holding record (see `mappers`): item ids never repeat."""
+        async for product, variation in self._records():
+            if variation is None:
                 yield mappers.product_variant(product)
-                continue
-            async for variation in self._variations(int(product["id"])):
+            else:
                 yield mappers.variation_variant(product, variation)
 
     async def levels(self, item_ids: Sequence[str] | None = None) -> AsyncIterator[RemoteLevel]:
-        """Managed stock only: an item whose stock WooCommerce does not manage has no number (and a
-        variation managed by its parent is reported once, under the parent's id)."""
+        """Managed stock only: an item whose stock WooCommerce does not manage has no number."""
         if item_ids is None:
             stock = await self.all_stock()
         else:
             stock = await self.read_stock([mappers.parse_item_id(i) for i in item_ids])
         for ref, node in stock.items():
-            found = mappers.level(ref.item_id, node, self.location_id)
+            found = mappers.level(ref.item_id, node)
             if found is not None:
                 yield found
 
     async def all_stock(self) -> dict[ItemRef, Node]:
-        """Every stock-holding record: simple and variable products, and variations."""
         stock: dict[ItemRef, Node] = {}
-        async for product in self._products():
-            stock[ItemRef(int(product["id"]))] = product
-            if product.get("type") == "variable":
-                async for variation in self._variations(int(product["id"])):
-                    stock[ItemRef(int(product["id"]), int(variation["id"]))] = variation
+        async for product, variation in self._records():
+            if variation is None:
+                stock[ItemRef(int(product["id"]))] = product
+            else:
+                stock[ItemRef(int(product["id"]), int(variation["id"]))] = variation
         return stock
+
+    async def _records(self) -> AsyncIterator[tuple[Node, Node | None]]:
+        """(product, None) for a product that holds stock, (product, variation) for a variation
+        that holds its own. A variable product holds stock only for variations that inherit it."""
+        async for product in self._products():
+            if product.get("type") != "variable":
+                yield product, None
+                continue
+            inheriting = False
+            async for variation in self._variations(int(product["id"])):
+                if variation.get("manage_stock") == "parent":
+                    inheriting = True
+                else:
+                    yield product, variation
+            if inheriting:
+                yield product, None
 
     async def read_stock(self, refs: Iterable[ItemRef]) -> dict[ItemRef, Node]:
         """The current records of the given items (missing ones are absent from the answer)."""
@@ -97,7 +111,7 @@ class WooStreams:
         found: list[RemoteOrder] = []
         async for page in self.client.pages("orders", params, operation="GET orders"):
             for node in page:
-                order = mappers.order(node, self.location_id)
+                order = mappers.order(node)
                 if not _already_seen(order, cursor):
                     found.append(order)
             if len(found) >= limit:
