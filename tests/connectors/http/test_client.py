@@ -163,8 +163,17 @@ async def test_a_refused_connection_is_transient() -> None:
         await client.aclose()
 
 
-async def test_timeouts_are_on_by_default_and_classified_transient(server: tuple[str, Script]) -> None:
-    assert HttpSettings().total_timeout_s > 0
+async def test_a_client_owns_one_session_with_timeouts_and_a_connection_limit() -> None:
+    client = make_client("http://127.0.0.1:9", ManualTime(), settings=HttpSettings(connection_limit=8))
+    session = client._session()
+    assert session is client._session()  # one session per connection, reused
+    assert session.timeout.total == 30.0 and session.timeout.sock_connect == 5.0
+    assert session.connector is not None and session.connector.limit == 8
+    await client.aclose()
+    assert session.closed
+
+
+async def test_timeouts_are_classified_transient(server: tuple[str, Script]) -> None:
     base, script = server
     script.handlers = [hang]
     settings = HttpSettings(total_timeout_s=0.1, read_timeout_s=0.1)

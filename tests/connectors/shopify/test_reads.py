@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from stockbridge.connectors.base import OrderCursor
+from stockbridge.connectors.base import OrderCursor, RemoteLevel
 from stockbridge.connectors.errors import AuthError, PermanentError
 from stockbridge.connectors.shopify import ShopifyConnector
 from stockbridge.connectors.testing import collect
@@ -57,7 +57,7 @@ async def test_variants_carry_inventory_item_ids_and_skus_across_pages(shop: Sho
     await connector.aclose()
 
 
-def level_map(levels: list) -> dict[tuple[str, str | None], int]:  # type: ignore[type-arg]
+def level_map(levels: list[RemoteLevel]) -> dict[tuple[str, str | None], int]:
     return {(lv.item_id, lv.location_id): lv.available for lv in levels}
 
 
