@@ -7,7 +7,6 @@ idempotency key is keyed by its content hash, so the same delivery twice is stil
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,24 +30,18 @@ def parse_event(raw: Any) -> EventCommand:
         raise ValidationError("an event must be a JSON object", field="$")
     event_type = _event_type(raw.get("type"))
     lines = _lines(raw, event_type)
-    draft = EventCommand(
-        type=event_type,
-        idempotency_key="",
-        lines=lines,
-        payload_hash="",
-        source=_text(raw, "source"),
-        connection=_text(raw, "connection"),
-        reference=_text(raw, "reference"),
-        reason=_text(raw, "reason"),
-        occurred_at=_timestamp(raw.get("occurred_at")),
+    source, connection, reference, reason = (
+        _text(raw, k) for k in ("source", "connection", "reference", "reason")
     )
-    if event_type is EventType.ADJUSTMENT and not draft.reason:
+    occurred_at = _timestamp(raw.get("occurred_at"))
+    if event_type is EventType.ADJUSTMENT and not reason:
         raise ValidationError("an adjustment needs a reason", field="reason")
+    draft = EventCommand(event_type, "", lines, "", source, connection, reference, reason, occurred_at)
     content = draft.canonical()
     del content["idempotency_key"]
     digest = content_hash(content)
     key = _text(raw, "idempotency_key") or f"content:{digest}"
-    return replace(draft, idempotency_key=key, payload_hash=digest)
+    return EventCommand(event_type, key, lines, digest, source, connection, reference, reason, occurred_at)
 
 
 def _event_type(value: Any) -> EventType:

@@ -9,12 +9,13 @@ them to ids and base units (`ResolvedLine`), then `plan_line` turns each line in
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 from stockbridge.domain.quantities import Delta, Quantities, State
 from stockbridge.errors import ValidationError
@@ -127,8 +128,8 @@ class PlannedChange:
 
 
 def content_hash(data: Mapping[str, Any]) -> str:
-    encoded = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    """SHA-256 of the canonical JSON (sorted keys) of `data`."""
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
 def check_sign(event_type: EventType, quantity: int, *, field: str) -> None:
