@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -75,14 +76,9 @@ class GraphQLEndpoint:
         return web.json_response(result, headers={"X-Shopify-API-Version": version})
 
     def run(self, version: str, body: dict[str, Any]) -> dict[str, Any]:
-        schema = load_schema(version)
-        try:
-            document = parse(body["query"])
-        except GraphQLError as exc:
-            return {"errors": [{**exc.formatted, "extensions": {"code": "syntaxError"}}]}
-        errors = validate(schema, document)
-        if errors:
-            return {"errors": [validation_error(e) for e in errors]}
+        document, problems = checked_document(version, body["query"])
+        if document is None:
+            return {"errors": problems}
         operation = get_operation_ast(document, body.get("operationName"))
         if operation is None:
             return {
@@ -184,3 +180,16 @@ class GraphQLEndpoint:
         for selection in operation.selection_set.selections:
             name = getattr(getattr(selection, "name", None), "value", "fragment")
             self.emu.counters.inc(f"graphql_{kind}:{name}")
+
+
+@lru_cache(maxsize=512)
+def checked_document(version: str, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
+    """Parse and validate once per distinct document: clients resend the same few documents."""
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return None, [{**exc.formatted, "extensions": {"code": "syntaxError"}}]
+    errors = validate(load_schema(version), document)
+    if errors:
+        return None, [validation_error(e) for e in errors]
+    return document, []
