@@ -132,3 +132,25 @@ async def test_more_than_250_changes_go_out_in_batches_of_250() -> None:
         assert [o.status for o in outcomes] == ["applied"] * 260
         assert shop.emulator.counters.get("graphql_mutation:inventorySetQuantities") == 2
         await connector.aclose()
+
+
+async def test_an_error_about_the_whole_input_fails_every_change(shop: Shop) -> None:
+    connector = shop.connector(inventory_reason="because")
+    outcomes = await connector.set_levels(
+        [change(shop, "TEE-S", "Shop location", 1, 5), change(shop, "MUG", "Shop location", 1, 9)]
+    )
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert all(
+        isinstance(o.error, PermanentError) and o.error.fields["code"] == "INVALID_REASON" for o in outcomes
+    )
+    assert shop.available("TEE-S", "Shop location") == 5
+    await connector.aclose()
+
+
+async def test_an_out_of_range_quantity_fails_alone(shop: Shop, connector: ShopifyConnector) -> None:
+    huge, fine = await connector.set_levels(
+        [change(shop, "TEE-S", "Shop location", 2_000_000_000, 5), change(shop, "MUG", "Shop location", 3, 9)]
+    )
+    assert huge.status == "failed" and huge.error is not None
+    assert huge.error.fields["code"] == "INVALID_QUANTITY_TOO_HIGH"
+    assert fine.status == "applied" and shop.available("MUG", "Shop location") == 3
