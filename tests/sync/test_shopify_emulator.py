@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN
 from stockbridge.services.catalog_places import (
     ChannelSpec,
     ListingSpec,
@@ -19,7 +20,6 @@ from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
-from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
 from stockbridge.sync.pusher import Pusher
