@@ -203,3 +203,16 @@ def test_run_polls_until_stopped_with_an_injected_sleep(hub: HubContext, config:
 
     assert waits == [30.0] and on_hand(hub, "MUG", "WH1") == 5
     assert isinstance(hub.clock, FrozenClock)
+
+
+def test_a_long_file_name_still_fits_the_quarantine_source(ingestor: FileDropIngestor) -> None:
+    name = "x" * 240 + ".csv"
+    drop(ingestor, name, "sku,location,quantity\nNOPE,WH1,1\n")
+
+    (report,) = ingestor.poll_once()
+
+    (item,) = list_quarantine(ingestor.ctx)
+    assert report.summary()["quarantined"] == 1 and item.source is not None and len(item.source) == 200
+    assert item.message.startswith(f"{name} line 2:")
+    assert report.moved_to.parent == ingestor.folder.done and len(report.moved_to.name) <= 230
+    assert report.moved_to.name.endswith("~.csv")  # shortened, the suffix kept

@@ -36,6 +36,7 @@ from stockbridge.store.quarantine import insert_quarantine, quarantine_row
 log = logging.getLogger(__name__)
 RowStatus = Literal["applied", "duplicate", "quarantined"]
 Sleep = Callable[[float], Awaitable[None]]
+SOURCE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class FileDropIngestor:
         return report
 
     def _ingest(self, name: str, rows: Sequence[StockRow]) -> list[RowResult]:
-        source = f"files:{self.config.connection}/{name}"
+        source = f"files:{self.config.connection}/{name}"[:SOURCE_MAX]  # the quarantine's column width
         results: list[RowResult] = []
         size = self.config.batch_size
         for start in range(0, len(rows), size):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 _IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
 _STAMP = "%Y%m%dT%H%M%S%fZ"
+_MAX_NAME_BYTES = 230
 
 
 @dataclass
@@ -88,7 +89,7 @@ class DropFolder:
         """Move a processed file to `done/` or `failed/`, its name prefixed with the time (re-drops
         of one name never collide); a failed file gets a `.error.txt` beside it saying why."""
         folder = self.done if ok else self.failed
-        target = unique_path(folder, f"{now.strftime(_STAMP)}-{path.name}")
+        target = unique_path(folder, fit_name(f"{now.strftime(_STAMP)}-{path.name}"))
         if not ok:
             write_atomic(folder / f"{target.name}.error.txt", (reason + "\n").encode())
         os.replace(path, target)
@@ -117,6 +118,18 @@ def unique_path(folder: Path, name: str) -> Path:
         n += 1
         path = folder / f"{Path(name).stem}_{n:03d}{Path(name).suffix}"
     return path
+
+
+def fit_name(name: str, limit: int = _MAX_NAME_BYTES) -> str:
+    """`name` shortened (its stem, keeping the suffix) to `limit` bytes: file systems allow 255, and
+    the time prefix, a `_002` counter and a `.error.txt` sidecar must still fit."""
+    if len(name.encode()) <= limit:
+        return name
+    suffix = Path(name).suffix if len(Path(name).suffix) < 16 else ""
+    stem = name[: len(name) - len(suffix)]
+    while len((stem + "~" + suffix).encode()) > limit:
+        stem = stem[:-1]
+    return stem + "~" + suffix
 
 
 def safe_name(text: str) -> str:
