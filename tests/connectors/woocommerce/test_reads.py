@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stockbridge.connectors.errors import AuthError, PermanentError
-from stockbridge.connectors.http import HttpClient, RetryPolicy
+from stockbridge.connectors.http import HttpClient, ManualTime, RetryPolicy
 from stockbridge.connectors.woocommerce import WooCommerceConnector, build_connector
 from stockbridge.connectors.woocommerce.client import woo_failure_table
 from tests.connectors.woocommerce.conftest import WooSite
@@ -183,3 +183,35 @@ async def test_variations_that_inherit_the_parents_stock_are_one_item_the_parent
     assert not any(sku == "SOCK-L" for _, sku in items)  # it has no stock of its own
     assert levels[str(sock_id)] == 9 and levels[site.item_id("SOCK-S")] == 6
     assert len(items) == len({i for i, _ in items})
+
+
+async def test_reading_chosen_items_does_not_trust_the_include_filter(site: WooSite) -> None:
+    """WooCommerce filters by `include`; an answer that ignores it (as the emulator's does) is
+    read page by page until every asked-for item is found, and nothing else is reported."""
+    for n in range(5):
+        site.server.call(
+            lambda n=n: site.emulator.store.add_product(f"Extra {n}", f"EX-{n}", stock_quantity=n)
+        )
+    woo = site.connector(per_page=2)
+    try:
+        levels = [(lv.item_id, lv.available) async for lv in woo.levels([site.item_id("EX-4")])]
+    finally:
+        await woo.aclose()
+    assert levels == [(site.item_id("EX-4"), 4)]
+
+
+async def test_requests_are_spaced_by_the_configured_rate(site: WooSite) -> None:
+    time = ManualTime()
+    woo = build_connector(
+        "woo",
+        site.config(requests_per_second=2.0, burst=1),
+        clock=site.clock,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+    )
+    try:
+        for _ in range(5):
+            await woo.check()
+    finally:
+        await woo.aclose()
+    assert sum(time.slept) == pytest.approx(2.0)  # 1 at once, then one every half second
