@@ -106,3 +106,22 @@ def test_a_read_only_key_cannot_write() -> None:
 def test_parameter_normalisation_double_encodes_percent() -> None:
     assert normalize("2026-01-01T00:00:00") == "2026-01-01T00%253A00%253A00"
     assert normalize("a b") == "a%2520b"
+
+
+def test_oauth_parameters_may_come_in_the_authorization_header(woo: WooHarness) -> None:
+    import hashlib
+    import hmac
+
+    url = f"{woo.base_url}/wp-json/wc/v3/products"
+    params = {
+        "oauth_consumer_key": DEFAULT_KEY,
+        "oauth_nonce": "n-header",
+        "oauth_signature_method": "HMAC-SHA256",
+        "oauth_timestamp": str(int(time.time())),
+    }
+    digest = hmac.new(
+        f"{DEFAULT_SECRET}&".encode(), signature_base("GET", url, params).encode(), hashlib.sha256
+    )
+    signature = base64.b64encode(digest.digest()).decode()
+    header = "OAuth " + ", ".join(f'{k}="{v}"' for k, v in {**params, "oauth_signature": signature}.items())
+    assert httpx.get(url, headers={"Authorization": header}).status_code == 200

@@ -115,3 +115,9 @@ def test_hard_throttle_answers_429_with_retry_after(woo: WooHarness) -> None:
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "1"
     assert response.json()["data"] == {"status": 429}
+
+
+def test_fields_trims_each_object_and_keeps_pagination_headers(woo: WooHarness) -> None:
+    response = client(woo).get("/products", params={"_fields": "id,sku,stock_quantity", "per_page": 2})
+    assert all(set(p) == {"id", "sku", "stock_quantity"} for p in response.json())
+    assert response.headers["X-WP-Total"] == "3"

@@ -21,7 +21,7 @@ from stockbridge.sandbox.clock import Clock
 from stockbridge.sandbox.server import Emulator
 from stockbridge.sandbox.webhooks import Delivery, Sleep
 from stockbridge.sandbox.woocommerce.auth import ApiKey, Authenticator
-from stockbridge.sandbox.woocommerce.rest import RestError
+from stockbridge.sandbox.woocommerce.rest import RestError, restrict_fields
 from stockbridge.sandbox.woocommerce.routes_catalog import CatalogRoutes
 from stockbridge.sandbox.woocommerce.routes_sales import SalesRoutes
 from stockbridge.sandbox.woocommerce.store import WooStore
@@ -67,11 +67,13 @@ class WooCommerceEmulator(Emulator):
             self.counters.inc(f"rest:{request.method} {name}")
             try:
                 self.auth.authenticate(request)
-                return await handler(request)
+                response = await handler(request)
             except RestError as exc:
                 if exc.status == 401:
                     self.counters.inc("woocommerce_unauthorized")
                 return exc.response()
+            fields = request.query.get("_fields")
+            return restrict_fields(response, fields) if fields else response
 
         return guarded
 

@@ -2,7 +2,7 @@
 
 Errors are `{"code", "message", "data": {"status"}}`. Collections take `page` (1-based) and
 `per_page` (1..100, default 10) and answer with `X-WP-Total`, `X-WP-TotalPages` and a `Link` header
-(rel prev/next). Dates are ISO-8601 without zone; `*_gmt` twins carry UTC (the emulated site runs on
+(rel prev/next); `_fields` trims answers to the named keys. Dates are ISO-8601 without zone; `*_gmt` twins carry UTC (the emulated site runs on
 UTC, so both agree). Money is a string with two decimals.
 """
 
@@ -105,3 +105,20 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise RestError("rest_invalid_json", "Invalid JSON body passed.", 400)
     return body
+
+
+def restrict_fields(response: web.Response, fields: str) -> web.Response:
+    """Apply WordPress's `_fields=a,b` to a JSON answer (top-level keys of each object)."""
+    wanted = {f.strip() for f in fields.split(",") if f.strip()}
+    if not wanted or response.text is None or response.status >= 400:
+        return response
+    body = json.loads(response.text)
+
+    def keep(item: Any) -> Any:
+        return {k: v for k, v in item.items() if k in wanted} if isinstance(item, dict) else item
+
+    trimmed = [keep(i) for i in body] if isinstance(body, list) else keep(body)
+    headers = {
+        k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")
+    }
+    return json_response(trimmed, response.status, headers)
