@@ -56,7 +56,7 @@ def config(**overrides: object) -> ShopifyConfig:
         "api_secret": "shpss_secret",
         **overrides,
     }
-    return ShopifyConfig(**values)  # type: ignore[arg-type]
+    return ShopifyConfig(**values)  # type: ignore[arg-type,unused-ignore]
 
 
 def test_config_hides_secrets_and_pins_the_version() -> None:

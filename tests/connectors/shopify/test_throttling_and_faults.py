@@ -54,7 +54,7 @@ async def test_a_brief_outage_is_retried_transparently() -> None:
     async with running_shop() as shop:
         connector = shop.connector()
         shop.emulator.faults.update({"down": True})
-        shop.time.listeners.append(lambda _: shop.emulator.faults.update({"down": False}))
+        shop.time.listeners.append(lambda _: shop.emulator.faults.reset())
         assert len(await collect(connector.locations())) == 2
         assert shop.emulator.counters.get("faults_down") == 1
         assert shop.metrics.retries[("shop-1", "TransientError")] == 1

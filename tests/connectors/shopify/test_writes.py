@@ -91,7 +91,7 @@ async def test_expected_none_sets_without_a_check(shop: Shop, connector: Shopify
 async def test_a_lost_response_is_retried_with_the_same_key_and_applied_once(shop: Shop) -> None:
     connector = shop.connector()
     shop.emulator.faults.update({"lost_response_rate": 1.0})  # applied, then answered 502
-    shop.time.listeners.append(lambda _: shop.emulator.faults.update({"lost_response_rate": 0.0}))
+    shop.time.listeners.append(lambda _: shop.emulator.faults.reset())
     [outcome] = await connector.set_levels([change(shop, "TEE-L", "Shop location", 9, expected=4)])
     assert outcome.status == "applied"
     assert shop.available("TEE-L", "Shop location") == 9
@@ -151,6 +151,6 @@ async def test_an_out_of_range_quantity_fails_alone(shop: Shop, connector: Shopi
     huge, fine = await connector.set_levels(
         [change(shop, "TEE-S", "Shop location", 2_000_000_000, 5), change(shop, "MUG", "Shop location", 3, 9)]
     )
-    assert huge.status == "failed" and huge.error is not None
+    assert huge.status == "failed" and isinstance(huge.error, PermanentError)
     assert huge.error.fields["code"] == "INVALID_QUANTITY_TOO_HIGH"
     assert fine.status == "applied" and shop.available("MUG", "Shop location") == 3
