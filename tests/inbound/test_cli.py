@@ -1,0 +1,40 @@
+"""The inbound commands, driven in-process on the shared databases with the fake connector."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from stockbridge.services.context import HubContext
+from stockbridge.sync.inbound_cli import make_app
+from tests.inbound.fakes import FakeConnector, order_payload
+from tests.inbound.helpers import CONNECTION, at, balance, deliver
+
+
+def run(fake: FakeConnector, *args: str) -> tuple[int, str]:
+    result = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"}).invoke(make_app(fake.for_config), list(args))
+    return result.exit_code, result.output
+
+
+def test_inbox_list_process_requeue_and_oversells(shop: HubContext, fake: FakeConnector, db_url: str) -> None:
+    deliver(shop, fake, "orders/create", order_payload("1", at(0), [("item-tee", "TEE", 9)]))
+    deliver(shop, fake, "orders/create", order_payload("2", at(0), [("item-x", "NOPE", 1)]))
+    code, out = run(fake, "inbox", "process", "--db", db_url, "--json")
+    assert code == 0 and json.loads(out)["counts"] == {"done": 1, "quarantined": 1}
+    code, out = run(fake, "inbox", "list", "--db", db_url, "--status", "quarantined", "--json")
+    (row,) = json.loads(out)
+    assert row["topic"] == "orders/create" and "NOPE" in row["error"]
+    assert run(fake, "inbox", "requeue", str(row["id"]), "--db", db_url)[0] == 0
+    assert run(fake, "inbox", "requeue", "999", "--db", db_url)[0] == 1
+    code, out = run(fake, "oversells", "--db", db_url)
+    assert code == 0 and "TEE@WH1: sold 9, had 5" in out
+
+
+def test_poll_reads_stores_and_processes(shop: HubContext, fake: FakeConnector, db_url: str) -> None:
+    fake.put_order(order_payload("7", at(0), [("item-tee", "TEE", 2)]))
+    code, out = run(fake, "poll", CONNECTION, "--db", db_url, "--json")
+    summary = json.loads(out)
+    assert code == 0 and (summary["stored"], summary["processed"]) == (1, {"done": 1})
+    assert balance(shop, "TEE", "WH1").committed == 2
+    assert run(fake, "poll", "nobody", "--db", db_url)[0] == 1
