@@ -174,14 +174,44 @@ def test_bundle_sale_consumes_components(ctx: HubContext) -> None:
 def test_cancelled_sale_returns_committed_units_and_cannot_cancel_more(ctx: HubContext) -> None:
     basic_catalog(ctx)
     receive(ctx, "MUG", "WH1", 5)
-    ingest_events(ctx, [{"type": "sale", "sku": "MUG", "location": "WH1", "quantity": 3, "idempotency_key": "o1"}])
+    ingest_events(
+        ctx, [{"type": "sale", "sku": "MUG", "location": "WH1", "quantity": 3, "idempotency_key": "o1"}]
+    )
     report = ingest_events(
         ctx,
         [
-            {"type": "sale_cancelled", "sku": "MUG", "location": "WH1", "quantity": 2, "idempotency_key": "o1-x"},
-            {"type": "sale_cancelled", "sku": "MUG", "location": "WH1", "quantity": 2, "idempotency_key": "o1-y"},
+            {
+                "type": "sale_cancelled",
+                "sku": "MUG",
+                "location": "WH1",
+                "quantity": 2,
+                "idempotency_key": "o1-x",
+            },
+            {
+                "type": "sale_cancelled",
+                "sku": "MUG",
+                "location": "WH1",
+                "quantity": 2,
+                "idempotency_key": "o1-y",
+            },
         ],
     )
     assert [o.status for o in report.outcomes] == ["applied", "quarantined"]
     balance = _balance(ctx, "MUG", "WH1")
     assert (balance["committed"], balance["available"]) == (1, 4)
+
+
+def test_texts_longer_than_their_columns_are_quarantined_not_fatal(ctx: HubContext) -> None:
+    basic_catalog(ctx)
+    report = ingest_events(
+        ctx,
+        [
+            {"type": "receipt", "sku": "MUG", "location": "WH1", "quantity": 1, "idempotency_key": "k" * 301},
+            {"type": "receipt", "sku": "MUG", "location": "WH1", "quantity": 1, "source": "s" * 201},
+            {"type": "receipt", "sku": "MUG", "location": "WH1", "quantity": 2, "idempotency_key": "k" * 300},
+        ],
+        source="erp",
+    )
+    assert [o.status for o in report.outcomes] == ["quarantined", "quarantined", "applied"]
+    assert [item.field for item in list_quarantine(ctx)] == ["idempotency_key", "source"]
+    assert _balance(ctx, "MUG", "WH1")["on_hand"] == 2

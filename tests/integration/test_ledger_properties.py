@@ -44,7 +44,9 @@ quantity = st.integers(min_value=1, max_value=12)
 line = st.fixed_dictionaries(
     {"sku": st.sampled_from(SKUS), "location": st.sampled_from(LOCS), "quantity": quantity}
 )
-simple_type = st.sampled_from(["receipt", "expected", "sale", "sale_cancelled", "fulfil", "damage", "transfer_in"])
+simple_type = st.sampled_from(
+    ["receipt", "expected", "sale", "sale_cancelled", "fulfil", "damage", "transfer_in"]
+)
 simple = st.builds(lambda t, ln: {"type": t, **ln}, simple_type, line)
 returned = st.builds(
     lambda ln, d: {"type": "return", **ln, "disposition": d},

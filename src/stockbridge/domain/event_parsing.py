@@ -22,7 +22,8 @@ from stockbridge.domain.events import (
 from stockbridge.errors import ValidationError
 
 _LINE_FIELDS = ("sku", "location", "quantity", "unit", "to_location", "disposition", "from_state", "to_state")
-_MAX_TEXT = 500
+# The longest text each field may carry (the columns that keep them are no wider).
+MAX_LENGTH = {"idempotency_key": 300, "source": 200, "connection": 100, "reference": 500, "reason": 500}
 
 
 def parse_event(raw: Any) -> EventCommand:
@@ -116,8 +117,9 @@ def _text(raw: Mapping[str, Any], name: str) -> str | None:
     value = raw.get(name)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > _MAX_TEXT:
-        raise ValidationError(f"{name} must be a string of at most {_MAX_TEXT} characters", field=name)
+    limit = MAX_LENGTH[name]
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValidationError(f"{name} must be a string of at most {limit} characters", field=name)
     return value
 
 

@@ -14,10 +14,16 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from stockbridge.domain.event_parsing import parse_event
+from stockbridge.domain.event_parsing import MAX_LENGTH, parse_event
 from stockbridge.domain.events import PHYSICAL_FACTS, EventCommand, ResolvedLine, plan_line
 from stockbridge.domain.quantities import Delta, Quantities, guard_failures
-from stockbridge.errors import IdempotencyConflictError, InsufficientStockError, Shortfall, StockbridgeError
+from stockbridge.errors import (
+    IdempotencyConflictError,
+    InsufficientStockError,
+    Shortfall,
+    StockbridgeError,
+    ValidationError,
+)
 from stockbridge.services.context import HubContext
 from stockbridge.services.resolution import prefetch, resolve_lines
 from stockbridge.store import ledger
@@ -54,8 +60,11 @@ def ingest_events(
 ) -> IngestReport:
     """Apply a batch of raw event payloads in one transaction; failures are quarantined."""
 
+    if source is not None and len(source) > MAX_LENGTH["source"]:
+        raise ValidationError(f"source must be at most {MAX_LENGTH['source']} characters", field="source")
+
     def work(conn: sa.Connection) -> IngestReport:
-        outcomes = apply_payloads(conn, ctx, payloads)
+        outcomes = apply_payloads(conn, ctx, payloads, source=source)
         failed = [o for o in outcomes if o.error is not None]
         now = ctx.clock.now()
         ids = insert_quarantine(
@@ -72,7 +81,9 @@ def ingest_events(
     return ctx.write(work)
 
 
-def apply_payloads(conn: sa.Connection, ctx: HubContext, payloads: Sequence[Any]) -> list[EventOutcome]:
+def apply_payloads(
+    conn: sa.Connection, ctx: HubContext, payloads: Sequence[Any], *, source: str | None = None
+) -> list[EventOutcome]:
     """Parse and apply inside the caller's transaction; outcomes with `error` set were not applied."""
     commands: list[EventCommand | None] = []
     outcomes: list[EventOutcome | None] = []
@@ -83,7 +94,7 @@ def apply_payloads(conn: sa.Connection, ctx: HubContext, payloads: Sequence[Any]
         except StockbridgeError as error:
             commands.append(None)
             outcomes.append(EventOutcome(i, "quarantined", _key_of(raw), error=error.as_dict()))
-    _Batch(conn, ctx).run(commands, outcomes)
+    _Batch(conn, ctx, source).run(commands, outcomes)
     return [o for o in outcomes if o is not None]
 
 
@@ -95,8 +106,8 @@ def _key_of(raw: Any) -> str | None:
 class _Batch:
     """One batch inside one transaction: dedupe, resolve, lock, evaluate in order, write."""
 
-    def __init__(self, conn: sa.Connection, ctx: HubContext) -> None:
-        self.conn, self.ctx, self.now = conn, ctx, ctx.clock.now()
+    def __init__(self, conn: sa.Connection, ctx: HubContext, source: str | None) -> None:
+        self.conn, self.ctx, self.now, self.source = conn, ctx, ctx.clock.now(), source
         self.resolver = ReferenceResolver(conn, ctx.tenant_id)
 
     def run(self, commands: list[EventCommand | None], outcomes: list[EventOutcome | None]) -> None:
@@ -188,7 +199,7 @@ class _Batch:
             "idempotency_key": command.idempotency_key,
             "payload_hash": command.payload_hash,
             "type": command.type.value,
-            "source": command.source,
+            "source": command.source or self.source,
             "reference": command.reference,
             "reason": command.reason,
             "payload": command.canonical(),

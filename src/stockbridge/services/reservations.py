@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from stockbridge.domain.event_parsing import MAX_LENGTH
 from stockbridge.domain.events import EventType, content_hash, reservation_delta
 from stockbridge.errors import (
     IdempotencyConflictError,
@@ -79,6 +80,10 @@ def reserve(ctx: HubContext, request: ReserveRequest) -> ReservationView:
         raise ValidationError(f"ttl_s must be between 1 and {MAX_TTL_S}", field="ttl_s")
     if not request.lines:
         raise ValidationError("lines must be a non-empty list", field="lines")
+    if not request.idempotency_key or len(request.idempotency_key) > MAX_LENGTH["idempotency_key"]:
+        raise ValidationError("idempotency_key must be 1 to 300 characters", field="idempotency_key")
+    if request.reference is not None and len(request.reference) > MAX_LENGTH["reference"]:
+        raise ValidationError("reference must be at most 500 characters", field="reference")
     digest = content_hash(request.canonical())
     excluded: set[tuple[int, int]] = set()
     for attempt in range(4):
