@@ -137,3 +137,15 @@ def test_the_emulator_runs_as_its_own_process(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_process_entry_point_builds_either_platform(tmp_path: Path) -> None:
+    from stockbridge.sandbox.__main__ import build_emulator
+    from stockbridge.sandbox.woocommerce import WooCommerceEmulator
+
+    spec = tmp_path / "woo.json"
+    spec.write_text('{"products": [{"name": "A", "sku": "A-1", "stock_quantity": 3}]}')
+    woo = build_emulator("woocommerce", spec)
+    assert isinstance(woo, WooCommerceEmulator)
+    assert [p.sku for p in woo.store.products.values()] == ["A-1"]
+    assert isinstance(build_emulator("shopify", None), ShopifyEmulator)

@@ -193,3 +193,19 @@ def test_failed_deliveries_are_retried_on_the_configured_schedule(receiver: Webh
         assert len({r.headers["X-Shopify-Webhook-Id"] for r in receiver.requests}) == 1
         assert slept == [60.0, 120.0]
         assert shop.emulator.counters.get("webhooks_retried") == 2
+
+
+def test_delayed_webhooks_wait_on_the_injected_sleep(receiver: WebhookReceiver) -> None:
+    slept: list[float] = []
+
+    async def recording_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    with running_shopify(sleep=recording_sleep) as shop:
+        shop.client.post("/_emulator/webhooks", json={"topic": "orders/create", "url": receiver.url})
+        shop.client.post("/_emulator/faults", json={"webhook_delay_ms": 1500})
+        sell(shop, quantity=1)
+        shop.server.drain_webhooks()
+        assert slept == [1.5]
+        assert receiver.topics() == ["orders/create"]
+        assert shop.emulator.counters.get("webhooks_delayed") == 1

@@ -90,3 +90,21 @@ def test_a_webhook_failing_more_than_five_times_in_a_row_is_disabled(
     )
     assert hooks.json()[0]["status"] == "disabled"
     assert len(receiver.requests) == 6  # never retried, and nothing sent after the sixth failure
+
+
+def test_creating_a_product_over_rest_fires_product_created(
+    woo: WooHarness, receiver: WebhookReceiver
+) -> None:
+    create_webhook(woo, "product.created", receiver.url, "k")
+    create_webhook(woo, "product.updated", receiver.url, "k")
+    created = woo.api().post(
+        "products", {"name": "Scarf", "sku": "SCARF", "manage_stock": True, "stock_quantity": 2}
+    )
+    assert created.status_code == 201
+    assert created.json()["stock_status"] == "instock"
+    woo.server.drain_webhooks()
+    assert receiver.topics() == ["product.created"]
+    assert (
+        woo.api().post("products", {"name": "Scarf 2", "sku": "SCARF"}).json()["code"]
+        == "product_invalid_sku"
+    )

@@ -54,8 +54,6 @@ class GraphQLEndpoint:
 
     def __init__(self, emulator: ShopifyEmulator) -> None:
         self.emu = emulator
-        self._var_types: dict[str, str] = {}
-        self._variables: dict[str, Any] = {}
 
     async def handle(self, request: web.Request) -> web.Response:
         version = resolve_version(request.match_info["version"])
@@ -97,46 +95,25 @@ class GraphQLEndpoint:
             d.name.value: d for d in req.document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         requested = CostWalker(schema, fragments, req.variables, actual=False).operation(req.operation, None)
-        bucket = self.emu.bucket
         if requested > MAX_SINGLE_QUERY_COST:
-            message = (
-                f"Query cost is {requested}, which exceeds the single query max cost limit "
-                f"({MAX_SINGLE_QUERY_COST})."
-            )
-            return {
-                "errors": [
-                    {
-                        "message": message,
-                        "extensions": {
-                            "code": "MAX_COST_EXCEEDED",
-                            "cost": requested,
-                            "maxCost": MAX_SINGLE_QUERY_COST,
-                        },
-                    }
-                ],
-                "extensions": self._cost(requested, None),
-            }
-        if self.emu.faults.settings.hard_throttle or not bucket.try_take(requested):
+            return self._refused(requested, _max_cost_error(requested))
+        if self.emu.faults.settings.hard_throttle or not self.emu.bucket.try_take(requested):
             self.emu.counters.inc("shopify_throttled")
-            return {
-                "errors": [
-                    {
-                        "message": "Throttled",
-                        "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS},
-                    }
-                ],
-                "extensions": self._cost(requested, None),
+            throttled = {
+                "message": "Throttled",
+                "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS},
             }
-        self._var_types = {
-            d.variable.name.value: print_ast(d.type) for d in req.operation.variable_definitions or ()
-        }
-        self._variables = req.variables
+            return self._refused(requested, throttled)
         result = self._execute(version, req)
         actual = CostWalker(schema, fragments, req.variables, actual=True).operation(
             req.operation, result.data
         )
-        bucket.refund(max(requested - actual, 0))
-        return self._response(result, requested, actual)
+        self.emu.bucket.refund(max(requested - actual, 0))
+        return self._response(req, result, requested, actual)
+
+    def _refused(self, requested: int, error: dict[str, Any]) -> dict[str, Any]:
+        """Answers that execute nothing: no `data`, and `actualQueryCost` null."""
+        return {"errors": [error], "extensions": self._cost(requested, None)}
 
     def _execute(self, version: str, req: ParsedRequest) -> ExecutionResult:
         context = RequestContext(self.emu.store, version, self.emu.idempotency, self.emu.webhooks)
@@ -152,10 +129,15 @@ class GraphQLEndpoint:
         assert isinstance(outcome, ExecutionResult)
         return outcome
 
-    def _response(self, result: ExecutionResult, requested: int, actual: int) -> dict[str, Any]:
+    def _response(
+        self, req: ParsedRequest, result: ExecutionResult, requested: int, actual: int
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         raw = list(result.errors or [])
-        errors = execution_errors(raw, self._var_types, self._variables)
+        var_types = {
+            d.variable.name.value: print_ast(d.type) for d in req.operation.variable_definitions or ()
+        }
+        errors = execution_errors(raw, var_types, req.variables)
         coercion_failed = any(is_variable_error(e) for e in raw)
         too_big = any(e.get("extensions", {}).get("code") == "MAX_INPUT_SIZE_EXCEEDED" for e in errors)
         if not (coercion_failed or too_big):
@@ -180,6 +162,14 @@ class GraphQLEndpoint:
         for selection in operation.selection_set.selections:
             name = getattr(getattr(selection, "name", None), "value", "fragment")
             self.emu.counters.inc(f"graphql_{kind}:{name}")
+
+
+def _max_cost_error(requested: int) -> dict[str, Any]:
+    message = (
+        f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_SINGLE_QUERY_COST})."
+    )
+    extensions = {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_SINGLE_QUERY_COST}
+    return {"message": message, "extensions": extensions}
 
 
 @lru_cache(maxsize=512)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stockbridge.sandbox.shopify import payloads
-from stockbridge.sandbox.shopify.models import Fulfillment, InventoryLevel, LineItem, Order, Refund
+from stockbridge.sandbox.shopify.models import Fulfillment, InventoryLevel, LineItem, Order, Refund, Variant
 from stockbridge.sandbox.shopify.store import ShopifyStore
 
 
@@ -38,23 +38,8 @@ def place_order(
     email: str | None = None,
     customer_id: int | None = None,
 ) -> Order:
-    """Check out a cart all-or-nothing at one location (default: first location stocking each line)."""
-    if not lines:
-        raise OrderFlowError("EMPTY_CART", "an order needs at least one line")
-    plan = []
-    for line in lines:
-        variant = store.variants.get(line.variant_id)
-        if variant is None or line.quantity <= 0:
-            raise OrderFlowError("INVALID_LINE", f"unknown variant or bad quantity: {line.variant_id}")
-        level = _pick_level(store, variant.inventory_item_id, location_id)
-        if level is None:
-            raise OrderFlowError("NOT_STOCKED", f"variant {variant.id} is not stocked at the location")
-        tracked = store.items[variant.inventory_item_id].tracked
-        if tracked and variant.inventory_policy == "DENY" and level.quantity("available") < line.quantity:
-            raise OrderFlowError(
-                "OUT_OF_STOCK", f"variant {variant.id} has only {level.quantity('available')}"
-            )
-        plan.append((variant, level, line.quantity))
+    """Check out a cart all-or-nothing at one location (default: the level with most available)."""
+    plan = _plan_checkout(store, lines, location_id)
     now = store.clock.now()
     items = [
         LineItem(
@@ -76,6 +61,28 @@ def place_order(
         if store.items[variant.inventory_item_id].tracked:
             store.move_for_order(level, {"available": -qty, "committed": qty})
     return order
+
+
+def _plan_checkout(
+    store: ShopifyStore, lines: list[CartLine], location_id: int | None
+) -> list[tuple[Variant, InventoryLevel, int]]:
+    """Check every line before anything moves; raises OrderFlowError on the first bad line."""
+    if not lines:
+        raise OrderFlowError("EMPTY_CART", "an order needs at least one line")
+    plan = []
+    for line in lines:
+        variant = store.variants.get(line.variant_id)
+        if variant is None or line.quantity <= 0:
+            raise OrderFlowError("INVALID_LINE", f"unknown variant or bad quantity: {line.variant_id}")
+        level = _pick_level(store, variant.inventory_item_id, location_id)
+        if level is None:
+            raise OrderFlowError("NOT_STOCKED", f"variant {variant.id} is not stocked at the location")
+        tracked = store.items[variant.inventory_item_id].tracked
+        available = level.quantity("available")
+        if tracked and variant.inventory_policy == "DENY" and available < line.quantity:
+            raise OrderFlowError("OUT_OF_STOCK", f"variant {variant.id} has only {available}")
+        plan.append((variant, level, line.quantity))
+    return plan
 
 
 def _pick_level(store: ShopifyStore, item_id: int, location_id: int | None) -> InventoryLevel | None:

@@ -114,7 +114,8 @@ class CatalogRoutes:
             str(body.get("regular_price") or "0"),
             body.get("type", "simple"),
         )
-        self.store.update_product(product, {k: v for k, v in body.items() if k not in ("name", "sku")})
+        rest = {k: v for k, v in body.items() if k not in ("name", "sku")}
+        self.store.update_product(product, rest, topic="product.created")
         return serializers.product(self.store, product)
 
     async def update_product(self, request: web.Request) -> web.Response:

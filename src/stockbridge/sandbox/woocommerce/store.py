@@ -101,7 +101,9 @@ class WooStore:
             raise RestError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", 404)
         return variation
 
-    def update_product(self, product: Product, changes: dict[str, Any]) -> Product:
+    def update_product(
+        self, product: Product, changes: dict[str, Any], topic: str = "product.updated"
+    ) -> Product:
         for key in ("name", "sku", "status"):
             if key in changes:
                 setattr(product, key, str(changes[key]))
@@ -111,7 +113,7 @@ class WooStore:
         if product.type == "variable":
             self._derive_parent_status(product)
         product.date_modified = self.clock.now()
-        self.emit("product.updated", serializers.product(self, product))
+        self.emit(topic, serializers.product(self, product))
         return product
 
     def update_variation(self, variation: Variation, changes: dict[str, Any]) -> Variation:
