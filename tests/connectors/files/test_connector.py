@@ -13,6 +13,10 @@ from stockbridge.connectors.base import LevelChange, OrderCursor
 from stockbridge.connectors.errors import AuthError, PermanentError
 from stockbridge.connectors.files import FileConnector, FileDropConfig
 from stockbridge.domain.clock import FrozenClock
+from stockbridge.errors import ValidationError
+from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
+from stockbridge.services.context import HubContext
+from stockbridge.sync.connectors import installed_connector
 
 pytestmark = pytest.mark.anyio
 
@@ -93,3 +97,17 @@ async def test_a_file_drop_has_no_orders_and_no_webhooks(connector: FileConnecto
     with pytest.raises(PermanentError):
         connector.parse_webhook({}, b"{}")
     await connector.aclose()
+
+
+def test_a_registered_file_connection_builds_a_file_connector(ctx: HubContext, tmp_path: Path) -> None:
+    settings = {"root": str(tmp_path / "erp"), "export_format": "json", "push_location": "WH1"}
+    register_connection(ctx, ConnectionSpec("erp", "files", settings=settings))
+
+    connector = installed_connector(load_connection_config(ctx, "erp"))
+
+    assert isinstance(connector, FileConnector) and connector.connection == "erp"
+    assert connector.config.export_format == "json" and connector.folder.root == tmp_path / "erp"
+    register_connection(ctx, ConnectionSpec("erp2", "files", settings={"export_format": "xml"}))
+    with pytest.raises(ValidationError) as caught:
+        installed_connector(load_connection_config(ctx, "erp2"))
+    assert "root" in caught.value.message and "export_format" in caught.value.message

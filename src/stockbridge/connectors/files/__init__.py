@@ -7,7 +7,7 @@ quarantined by file and line. Outbound: `export_available_to_sell` / `export_bal
 """
 
 from stockbridge.connectors.files.config import FileDropConfig
-from stockbridge.connectors.files.connector import FileConnector
+from stockbridge.connectors.files.connector import FileConnector, connector_from_config
 from stockbridge.connectors.files.drop import FileDropIngestor, FileReport, RowResult
 from stockbridge.connectors.files.exports import export_available_to_sell, export_balances
 from stockbridge.connectors.files.folders import DropFolder
@@ -19,6 +19,7 @@ __all__ = [
     "FileDropIngestor",
     "FileReport",
     "RowResult",
+    "connector_from_config",
     "export_available_to_sell",
     "export_balances",
 ]

@@ -25,7 +25,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError as PydanticError
 
 from stockbridge.connectors.base import (
     Capabilities,
@@ -42,7 +44,11 @@ from stockbridge.connectors.errors import AuthError, ConnectorError, PermanentEr
 from stockbridge.connectors.files.config import FileDropConfig
 from stockbridge.connectors.files.exports import render, stamp, write_export
 from stockbridge.connectors.files.folders import DropFolder, write_atomic
-from stockbridge.domain.clock import Clock
+from stockbridge.domain.clock import Clock, SystemClock
+from stockbridge.errors import ValidationError
+
+if TYPE_CHECKING:
+    from stockbridge.services.connections import ConnectionConfig
 
 LEVEL_COLUMNS = ("item_id", "location_id", "quantity", "expected", "reference")
 _Key = tuple[str, str | None]
@@ -150,3 +156,16 @@ class FileConnector:
 
     def _fields(self, operation: str) -> dict[str, Any]:
         return {"connection": self.connection, "operation": operation}
+
+
+def connector_from_config(config: ConnectionConfig) -> FileConnector:
+    """The sync engine's seam: settings `root` (the drop folder) and any other `FileDropConfig`
+    field; the connection's code is the alias namespace. No secrets."""
+    fields = FileDropConfig.model_fields
+    values = {k: v for k, v in config.view.settings.items() if k in fields and k != "connection"}
+    try:
+        typed = FileDropConfig(connection=config.code, **values)
+    except PydanticError as error:
+        names = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors())
+        raise ValidationError(f"invalid file connection {config.code!r}: {names}", field=names) from None
+    return FileConnector(typed, SystemClock())

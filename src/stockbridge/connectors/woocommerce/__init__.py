@@ -3,6 +3,17 @@
 by `X-WC-Webhook-Signature`. OAuth 1.0a over http, HTTP Basic over https."""
 
 from stockbridge.connectors.woocommerce.config import WooCommerceConfig
-from stockbridge.connectors.woocommerce.connector import CAPABILITIES, WooCommerceConnector, build_connector
+from stockbridge.connectors.woocommerce.connector import (
+    CAPABILITIES,
+    WooCommerceConnector,
+    build_connector,
+    connector_from_config,
+)
 
-__all__ = ["CAPABILITIES", "WooCommerceConfig", "WooCommerceConnector", "build_connector"]
+__all__ = [
+    "CAPABILITIES",
+    "WooCommerceConfig",
+    "WooCommerceConnector",
+    "build_connector",
+    "connector_from_config",
+]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from pydantic import ValidationError as PydanticError
 
 from stockbridge.connectors.base import (
     Capabilities,
@@ -33,6 +35,12 @@ from stockbridge.connectors.woocommerce.config import WooCommerceConfig
 from stockbridge.connectors.woocommerce.streams import WooStreams
 from stockbridge.connectors.woocommerce.writers import MAX_BATCH, LevelWriter
 from stockbridge.domain.clock import Clock, SystemClock
+from stockbridge.errors import ValidationError
+
+if TYPE_CHECKING:
+    from stockbridge.services.connections import ConnectionConfig
+
+SECRETS = ("consumer_key", "consumer_secret", "webhook_secret")
 
 CAPABILITIES = Capabilities(
     webhooks=True,
@@ -117,3 +125,23 @@ def build_connector(
         )
     client = WooClient(http, config, clock or SystemClock(), nonce)
     return WooCommerceConnector(connection_code, config, client)
+
+
+def connector_from_config(config: ConnectionConfig) -> WooCommerceConnector:
+    """The sync engine's seam (`sync.connectors.installed_connector`): a stored connection's
+    `base_url`, its settings that are `WooCommerceConfig` fields (others belong to the sync
+    engine) and the secrets `consumer_key`, `consumer_secret`, `webhook_secret`."""
+    fields = WooCommerceConfig.model_fields
+    values: dict[str, Any] = {
+        k: v for k, v in config.view.settings.items() if k in fields and k not in SECRETS
+    }
+    if config.view.base_url:
+        values["base_url"] = config.view.base_url
+    try:
+        typed = WooCommerceConfig(**values, **{name: config.secret(name) for name in SECRETS})
+    except PydanticError as error:
+        names = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors())
+        raise ValidationError(
+            f"invalid WooCommerce connection {config.code!r}: {names}", field=names
+        ) from None
+    return build_connector(config.code, typed)
