@@ -56,4 +56,6 @@ def test_concurrent_claimers_take_disjoint_sets_that_cover_every_dirty_listing(c
     for t in threads:
         t.join(timeout=120)
     everything = [i for slot in taken for i in slot]
-    assert sorted(everything) == sorted(listing_id(ctx, c) for c in CODES), "each listing claimed exactly once"
+    assert sorted(everything) == sorted(listing_id(ctx, c) for c in CODES), (
+        "each listing claimed exactly once"
+    )

@@ -44,7 +44,9 @@ def _hub(ctx: HubContext, base_url: str) -> None:
         define_sku(ctx, SkuSpec(code, code))
         define_listing(ctx, ListingSpec(CHANNEL, code))
     secrets = {"access_token": DEFAULT_TOKEN, "api_secret": DEFAULT_SECRET}
-    register_connection(ctx, ConnectionSpec(SHOP, "shopify", CHANNEL, base_url, {"shop_domain": SHOP_DOMAIN}, secrets))
+    register_connection(
+        ctx, ConnectionSpec(SHOP, "shopify", CHANNEL, base_url, {"shop_domain": SHOP_DOMAIN}, secrets)
+    )
 
 
 def _count(ctx: HubContext, sku: str, quantity: int, key: str) -> None:
@@ -73,7 +75,9 @@ async def test_the_hub_converges_the_emulated_shop_and_keeps_its_sales(ctx: HubC
             await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)  # the hub has not heard
             _count(ctx, "TEE-S", 10, "c3")
             stale = await pusher.push_round(config.view, connector)
-            assert stale.stale == 1 and shop.available("TEE-S", "Shop location") == 5, "the sale was not overwritten"
+            assert stale.stale == 1 and shop.available("TEE-S", "Shop location") == 5, (
+                "the sale was not overwritten"
+            )
             converged = await pusher.push_round(config.view, connector)
             assert converged.applied == 1 and shop.available("TEE-S", "Shop location") == 10
 
