@@ -9,7 +9,8 @@ skipped, and the returned cursor records the ids at the newest instant returned.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from stockbridge.connectors.base import OrderCursor, RemoteLevel, RemoteLocation, RemoteOrder, RemoteVariant
@@ -27,7 +28,7 @@ async def _pages(
     root: Sequence[str],
     variables: dict[str, Any],
     after: str | None = None,
-) -> AsyncIterator[Page]:
+) -> AsyncGenerator[Page, None]:
     """Yield each connection page found at path `root` in the data, following endCursor."""
     while True:
         data: Any = await client.execute(document, {**variables, "after": after}, operation)
@@ -120,15 +121,15 @@ class ShopifyStreams:
             "lines": self.config.lines_per_order,
         }
         found: list[RemoteOrder] = []
-        async for page in _pages(
-            self.client, queries.ORDERS_QUERY, "StockbridgeOrders", ("orders",), variables
-        ):
-            for node in page["nodes"]:
-                order = await self._order(node)
-                if not _already_seen(order, cursor):
-                    found.append(order)
-                if len(found) >= limit:
-                    return found, _advance(cursor, found)
+        pages = _pages(self.client, queries.ORDERS_QUERY, "StockbridgeOrders", ("orders",), variables)
+        async with aclosing(pages):  # we may stop mid-stream at `limit`
+            async for page in pages:
+                for node in page["nodes"]:
+                    order = await self._order(node)
+                    if not _already_seen(order, cursor):
+                        found.append(order)
+                    if len(found) >= limit:
+                        return found, _advance(cursor, found)
         return found, _advance(cursor, found)
 
     async def _order(self, node: Page) -> RemoteOrder:
