@@ -36,8 +36,11 @@ async def test_check_refuses_a_token_of_another_shop(shop: Shop) -> None:
     await other.aclose()
 
 
-async def test_locations_come_with_gids_names_and_activity(shop: Shop, connector: ShopifyConnector) -> None:
+async def test_locations_come_with_gids_names_and_activity_across_pages(shop: Shop) -> None:
+    connector = shop.connector(location_page_size=1)
     locations = await collect(connector.locations())
+    assert shop.emulator.counters.get("graphql_query:locations") == 2
+    await connector.aclose()
     assert {loc.name for loc in locations} == {"Shop location", "Warehouse"}
     assert {loc.location_id for loc in locations} == {
         shop.location("Shop location"),
