@@ -111,3 +111,6 @@ def test_a_registered_file_connection_builds_a_file_connector(ctx: HubContext, t
     with pytest.raises(ValidationError) as caught:
         installed_connector(load_connection_config(ctx, "erp2"))
     assert "root" in caught.value.message and "export_format" in caught.value.message
+    register_connection(ctx, ConnectionSpec("erp3", "files", settings={"folder": str(tmp_path / "drop")}))
+    synonym = installed_connector(load_connection_config(ctx, "erp3"))
+    assert isinstance(synonym, FileConnector) and synonym.folder.root == tmp_path / "drop"

@@ -159,10 +159,13 @@ class FileConnector:
 
 
 def connector_from_config(config: ConnectionConfig) -> FileConnector:
-    """The sync engine's seam: settings `root` (the drop folder) and any other `FileDropConfig`
-    field; the connection's code is the alias namespace. No secrets."""
+    """The sync engine's seam: settings `root` (the drop folder; `folder` is taken as a synonym)
+    and any other `FileDropConfig` field; the connection's code is the alias namespace. No secrets."""
     fields = FileDropConfig.model_fields
-    values = {k: v for k, v in config.view.settings.items() if k in fields and k != "connection"}
+    settings = dict(config.view.settings)
+    if "root" not in settings and "folder" in settings:
+        settings["root"] = settings["folder"]
+    values = {k: v for k, v in settings.items() if k in fields and k != "connection"}
     try:
         typed = FileDropConfig(connection=config.code, **values)
     except PydanticError as error:
