@@ -8,10 +8,14 @@ our last acknowledged push (current < expected) are therefore kept, not overwrit
 Race window (honest): WooCommerce offers no conditional write, so a sale the shop takes *between
 our read and our write* of the same item is overwritten by the absolute number we write: the
 window is one read plus one batch write (two round trips, a few milliseconds on a good link). The
-writer keeps it as short as it can: the read is made per batch right before the write, never
-reused across batches, and a write is never retried blindly (a retry re-reads first, through the
-next round). The pusher's reconciliation heals what the window lost; the hidden `inventory_delta`
-field (read-add-write inside PHP) would shrink the window further but is undocumented.
+writer keeps it as short as it can: the read is made per batch right before the write (only the
+stock fields, `_fields`), never reused across batches, and a write is never retried blindly.
+After a write whose answer was lost, a re-read decides: an item at its target was written
+(`applied`); any other is `failed` and the pusher retries from its acknowledged base next round.
+Residual risk: a write that landed *and* was followed by a sale before that re-read looks
+unwritten, and the retry applies the delta a second time. Reconciliation (reading what the shop
+shows against what the hub wants) heals both. The hidden `inventory_delta` field (read-add-write
+inside PHP) would shrink the window further but is undocumented, so it is not used.
 
 Calls per `set_levels`: WooCommerce batches products at `products/batch` and a product's
 variations at `products/{id}/variations/batch`, at most 100 items each (413 beyond), so a call is
