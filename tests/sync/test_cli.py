@@ -107,3 +107,21 @@ def test_the_worker_command_runs_ticks_and_stops(ctx: HubContext, db: str) -> No
 
     assert code == 0 and "stopped after 2 ticks" in out
     assert fake.level(item_of("A")) == 5 and fake.closed
+
+
+def test_status_shows_why_a_listing_was_not_pushed(ctx: HubContext, db: str) -> None:
+    hub_with_channel(ctx, ["A", "B"], bound=False)
+    assert run(db, "bind", CONNECTION, "sku", item_of("A"), "A")[0] == 0
+    fake = fake_for(["A"])
+    set_stock(ctx, "A", 2)
+    set_stock(ctx, "B", 2)
+    run(db, "push", fake=fake)
+
+    code, out = run(db, "status", "--problems", "--json")
+
+    assert code == 0
+    assert [(r["sku"], r["last_error"]) for r in json.loads(out)] == [
+        ("B", "skipped: SKU 'B' is not bound to a remote item on this connection")
+    ]
+    _, everything = run(db, "status", "--json")
+    assert {r["sku"]: r["acked_quantity"] for r in json.loads(everything)} == {"A": 2, "B": None}

@@ -11,12 +11,15 @@ state is visible (`snapshot()`, and a gauge in `sync.metrics`). `BreakerBoard` k
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from stockbridge.domain.clock import Clock
+
+logger = logging.getLogger(__name__)
 
 BreakerState = Literal["closed", "open", "half_open"]
 STATE_VALUES: dict[BreakerState, int] = {"closed": 0, "half_open": 1, "open": 2}
@@ -101,6 +104,14 @@ class CircuitBreaker:
 
     def _set(self, state: BreakerState) -> None:
         if state != self._state:
+            log = logger.warning if state == "open" else logger.info
+            log(
+                "circuit breaker %s: %s -> %s (consecutive failures %d)",
+                self.name,
+                self._state,
+                state,
+                self._failures,
+            )
             self._state = state
             if self._on_change is not None:
                 self._on_change(self.name, state)

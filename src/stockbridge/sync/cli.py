@@ -1,4 +1,4 @@
-"""`stockbridge sync ...`: connections, bindings and dead letters (this module); pushing,
+"""`stockbridge sync ...`: connections, bindings, status and dead letters (this module); pushing,
 reconciling, discovery and the worker (`cli_run`).
 
 Commands that talk to a platform build its connector with the factory found in the typer
@@ -28,6 +28,7 @@ from stockbridge.services.context import HubContext
 from stockbridge.store.schema import locations, skus
 from stockbridge.sync import cli_run
 from stockbridge.sync.dead_letters import discard_dead_letter, list_dead_letters, replay_dead_letter
+from stockbridge.sync.status import listing_sync_status
 
 app = typer.Typer(no_args_is_help=True, help="Channel sync: connections, bindings, pushing, reconciliation.")
 connections_app = typer.Typer(no_args_is_help=True, help="Links to platform accounts.")
@@ -125,6 +126,35 @@ def bindings_command(
     console().print(table)
 
 
+@app.command("status")
+def status_command(
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    problems: Annotated[
+        bool, typer.Option("--problems", help="Only listings with an error or skip reason.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each listing's push state: pending, acknowledged, observed, and why it was skipped or failed."""
+    with hub(db, migrate=False) as ctx:
+        rows = listing_sync_status(ctx, channel=channel, problems_only=problems)
+    if as_json:
+        print_json([r.as_dict() for r in rows])
+        return
+    table = Table("channel", "sku", "pending", "acked", "observed", "attempts", "last error")
+    for r in rows:
+        table.add_row(
+            r.channel,
+            escape(r.sku),
+            "yes" if r.dirty else "",
+            _text(r.acked_quantity),
+            _text(r.observed_quantity),
+            str(r.attempts or ""),
+            escape(r.last_error or ""),
+        )
+    console().print(table)
+
+
 @letters_app.command("list")
 def letters_list(
     connection: Annotated[str | None, typer.Option(help="Only this connection.")] = None,
@@ -163,6 +193,10 @@ def letters_discard(
     with hub(db, migrate=False) as ctx:
         letter = discard_dead_letter(ctx, letter_id, reason)
     console().print(f"{letter.id}: {letter.status}")
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:

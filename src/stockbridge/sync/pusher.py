@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,7 +266,3 @@ def _log(report: RoundReport) -> None:
             report.calls,
             f" stopped={report.stopped}" if report.stopped else "",
         )
-
-
-def lower_bound_calls(changes: int, max_batch: int) -> int:
-    return math.ceil(changes / max(max_batch, 1))
