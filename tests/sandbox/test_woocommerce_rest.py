@@ -121,3 +121,22 @@ def test_fields_trims_each_object_and_keeps_pagination_headers(woo: WooHarness) 
     response = client(woo).get("/products", params={"_fields": "id,sku,stock_quantity", "per_page": 2})
     assert all(set(p) == {"id", "sku", "stock_quantity"} for p in response.json())
     assert response.headers["X-WP-Total"] == "3"
+
+
+def test_a_refund_restocks_its_lines_and_fires_order_updated(woo: WooHarness) -> None:
+    order = sell(woo, "HOOD", 2).json()
+    line = order["line_items"][0]["id"]
+    refund = client(woo).post(
+        f"/orders/{order['id']}/refunds", json={"line_items": [{"id": line, "quantity": 1}]}
+    )
+    assert refund.status_code == 201
+    assert refund.json()["amount"] == "30.00"
+    assert client(woo).get(f"/products/{woo.product_id('HOOD')}").json()["stock_quantity"] == 3
+    after = client(woo).get(f"/orders/{order['id']}").json()
+    assert after["refunds"][0]["total"] == "-30.00"
+    assert after["status"] == "processing"
+    too_much = client(woo).post(f"/orders/{order['id']}/refunds", json={"amount": "100.00"})
+    assert too_much.status_code == 400
+    rest = client(woo).post(f"/orders/{order['id']}/refunds", json={"amount": "30.00", "api_restock": False})
+    assert rest.status_code == 201
+    assert client(woo).get(f"/orders/{order['id']}").json()["status"] == "refunded"

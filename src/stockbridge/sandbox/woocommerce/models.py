@@ -63,6 +63,15 @@ class OrderLine:
 
 
 @dataclass
+class Refund:
+    id: int
+    amount: Decimal
+    reason: str
+    lines: list[tuple[int, int]]  # (order line id, quantity)
+    date_created: datetime
+
+
+@dataclass
 class Order:
     id: int
     status: str
@@ -75,6 +84,15 @@ class Order:
     date_paid: datetime | None = None
     date_completed: datetime | None = None
     stock_reduced: bool = False
+    refunds: list[Refund] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((li.price * li.quantity for li in self.line_items), start=Decimal("0"))
+
+    @property
+    def refunded(self) -> Decimal:
+        return sum((r.amount for r in self.refunds), start=Decimal("0"))
 
 
 @dataclass

@@ -10,6 +10,7 @@ webhook's own secret; deliveries are signed with it, and a webhook whose deliver
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -41,6 +42,8 @@ class SalesRoutes:
         r.add_get(f"{API}/orders/{{id:\\d+}}", guard(self.get_order))
         r.add_route("PUT", f"{API}/orders/{{id:\\d+}}", guard(self.update_order))
         r.add_post(f"{API}/orders/batch", guard(self.batch_orders))
+        r.add_get(f"{API}/orders/{{id:\\d+}}/refunds", guard(self.list_refunds))
+        r.add_post(f"{API}/orders/{{id:\\d+}}/refunds", guard(self.create_refund))
         r.add_get(f"{API}/customers", guard(self.list_customers))
         r.add_post(f"{API}/customers", guard(self.create_customer))
         r.add_get(f"{API}/customers/{{id:\\d+}}", guard(self.get_customer))
@@ -67,6 +70,20 @@ class SalesRoutes:
     async def update_order(self, request: web.Request) -> web.Response:
         order = self.store.update_order(self._order(request), await json_body(request))
         return json_response(serializers.order(self.store, order))
+
+    async def list_refunds(self, request: web.Request) -> web.Response:
+        order = self._order(request)
+        return json_response([serializers.refund(order, r) for r in order.refunds])
+
+    async def create_refund(self, request: web.Request) -> web.Response:
+        order = self._order(request)
+        body = await json_body(request)
+        lines = [(int(li["id"]), int(li.get("quantity", 0))) for li in body.get("line_items") or []]
+        amount = Decimal(str(body["amount"])) if body.get("amount") not in (None, "") else None
+        refund = self.store.refund_order(
+            order, amount, lines, bool(body.get("api_restock", True)), str(body.get("reason", ""))
+        )
+        return json_response(serializers.refund(order, refund), status=201)
 
     async def batch_orders(self, request: web.Request) -> web.Response:
         body = await json_body(request)

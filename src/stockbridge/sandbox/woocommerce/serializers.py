@@ -6,10 +6,9 @@ hub reads are filled with real data, the rest carry WooCommerce's empty defaults
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from stockbridge.sandbox.woocommerce.models import Customer, Order, Product, Variation, Webhook
+from stockbridge.sandbox.woocommerce.models import Customer, Order, Product, Refund, Variation, Webhook
 from stockbridge.sandbox.woocommerce.rest import money, wp_date
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def variation(store: WooStore, v: Variation) -> dict[str, Any]:
 
 
 def order(store: WooStore, o: Order) -> dict[str, Any]:
-    total = sum((li.price * li.quantity for li in o.line_items), start=Decimal("0"))
+    total = o.total
     return {
         "id": o.id,
         "parent_id": 0,
@@ -118,8 +117,34 @@ def order(store: WooStore, o: Order) -> dict[str, Any]:
             }
             for li in o.line_items
         ],
-        "refunds": [],
+        "refunds": [{"id": r.id, "reason": r.reason, "total": money(-r.amount)} for r in o.refunds],
         "meta_data": [],
+    }
+
+
+def refund(o: Order, r: Refund) -> dict[str, Any]:
+    by_id = {li.id: li for li in o.line_items}
+    return {
+        "id": r.id,
+        "date_created": wp_date(r.date_created),
+        "date_created_gmt": wp_date(r.date_created),
+        "amount": money(r.amount),
+        "reason": r.reason,
+        "refunded_by": 1,
+        "refunded_payment": False,
+        "meta_data": [],
+        "line_items": [
+            {
+                "id": line_id,
+                "name": by_id[line_id].name,
+                "product_id": by_id[line_id].product_id,
+                "variation_id": by_id[line_id].variation_id,
+                "quantity": -qty,
+                "sku": by_id[line_id].sku,
+                "total": money(-by_id[line_id].price * qty),
+            }
+            for line_id, qty in r.lines
+        ],
     }
 
 

@@ -6,7 +6,7 @@ stock is managed (`onbackorder` below zero if backorders are allowed, else `outo
 `manage_stock` off clears `stock_quantity` and forces `backorders: "no"`, a variable product's
 status is derived from its variations, and the hidden `inventory_delta` field adds to the stock
 (read-add-write, as WooCommerce does). Orders reduce stock when placed as processing and restore
-it when cancelled or refunded. Every change is announced through the injected event sink.
+it when cancelled or refunded; a partial refund restocks the lines it names (`api_restock`). Every change is announced through the injected event sink.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from stockbridge.sandbox.clock import Clock
 from stockbridge.sandbox.woocommerce import serializers
-from stockbridge.sandbox.woocommerce.models import Customer, Order, OrderLine, Product, Variation
+from stockbridge.sandbox.woocommerce.models import Customer, Order, OrderLine, Product, Refund, Variation
 from stockbridge.sandbox.woocommerce.rest import RestError
 
 EventSink = Callable[[str, dict[str, Any], str], None]
@@ -235,6 +235,42 @@ class WooStore:
         self.emit("order.updated", serializers.order(self, order))
         return order
 
+    def refund_order(
+        self,
+        order: Order,
+        amount: Decimal | None,
+        lines: list[tuple[int, int]],
+        restock: bool,
+        reason: str = "",
+    ) -> Refund:
+        """A refund of `amount` (default: the refunded lines' value), restocking its lines if asked."""
+        by_id = {li.id: li for li in order.line_items}
+        if any(line_id not in by_id or qty <= 0 for line_id, qty in lines):
+            raise RestError("woocommerce_rest_invalid_order_item", "Invalid order item.", 400)
+        value = (
+            amount if amount is not None else sum((by_id[i].price * q for i, q in lines), start=Decimal("0"))
+        )
+        if value <= 0 or value > order.total - order.refunded:
+            raise RestError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 400)
+        refund = Refund(self.next_id(), value, reason, lines, self.clock.now())
+        order.refunds.append(refund)
+        if restock:
+            for line_id, qty in lines:
+                holder = self.stock_holder(by_id[line_id].product_id, by_id[line_id].variation_id)
+                if holder.manage_stock is True:
+                    self._restock(holder, qty)
+        if order.refunded >= order.total:
+            order.status = "refunded"
+        order.date_modified = self.clock.now()
+        self.emit("order.updated", serializers.order(self, order))
+        return refund
+
+    def _restock(self, holder: Product | Variation, quantity: int) -> None:
+        holder.stock_quantity = (holder.stock_quantity or 0) + quantity
+        holder.stock_status = self._status_for(holder.stock_quantity, holder.backorders)
+        if isinstance(holder, Variation):
+            self._derive_parent_status(self.products[holder.parent_id])
+
     def _set_status(self, order: Order, status: str) -> None:
         now = self.clock.now()
         if status in STOCK_REDUCING and not order.stock_reduced:
@@ -253,10 +289,7 @@ class WooStore:
         for line in order.line_items:
             holder = self.stock_holder(line.product_id, line.variation_id)
             if holder.manage_stock is True:
-                holder.stock_quantity = (holder.stock_quantity or 0) + sign * line.quantity
-                holder.stock_status = self._status_for(holder.stock_quantity, holder.backorders)
-                if isinstance(holder, Variation):
-                    self._derive_parent_status(self.products[holder.parent_id])
+                self._restock(holder, sign * line.quantity)
 
     def snapshot(self) -> dict[str, Any]:
         return {
