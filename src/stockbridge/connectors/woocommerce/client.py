@@ -16,7 +16,7 @@ Collections are paged with `page`/`per_page` and read until `X-WP-TotalPages`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from stockbridge.connectors.errors import AuthError, PermanentError
@@ -82,7 +82,7 @@ class WooClient:
 
     async def pages(
         self, path: str, params: Mapping[str, str] | None = None, *, operation: str = ""
-    ) -> AsyncIterator[list[Json]]:
+    ) -> AsyncGenerator[list[Json], None]:
         """Every page of a collection, in order, until `X-WP-TotalPages` is reached."""
         page, total_pages = 1, 1
         while page <= total_pages:

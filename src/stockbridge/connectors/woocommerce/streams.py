@@ -15,6 +15,7 @@ advances to the newest instant returned with every id seen there.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from datetime import timedelta
 
 from stockbridge.connectors.base import OrderCursor, RemoteLevel, RemoteLocation, RemoteOrder, RemoteVariant
@@ -99,10 +100,11 @@ class WooStreams:
         for start in range(0, len(ordered), self.client.config.per_page):
             chunk = ordered[start : start + self.client.config.per_page]
             params = {**LIST_PARAMS, "include": ",".join(map(str, chunk)), "_fields": STOCK_FIELDS}
-            async for page in self.client.pages(path, params, operation=f"GET {path} include"):
-                found.update((i, n) for i, n in mappers.by_id(page).items() if i in ids)
-                if set(chunk) <= found.keys():
-                    break
+            async with aclosing(self.client.pages(path, params, operation=f"GET {path} include")) as pages:
+                async for page in pages:
+                    found.update((i, n) for i, n in mappers.by_id(page).items() if i in ids)
+                    if set(chunk) <= found.keys():
+                        break
         return found
 
     async def orders(self, cursor: OrderCursor, limit: int) -> tuple[list[RemoteOrder], OrderCursor]:
@@ -110,13 +112,14 @@ class WooStreams:
         if cursor.updated_after is not None:
             params["modified_after"] = mappers.gmt_param(cursor.updated_after - timedelta(seconds=1))
         found: list[RemoteOrder] = []
-        async for page in self.client.pages("orders", params, operation="GET orders"):
-            for node in page:
-                order = mappers.order(node)
-                if not _already_seen(order, cursor):
-                    found.append(order)
-            if len(found) >= limit:
-                break
+        async with aclosing(self.client.pages("orders", params, operation="GET orders")) as pages:
+            async for page in pages:
+                for node in page:
+                    order = mappers.order(node)
+                    if not _already_seen(order, cursor):
+                        found.append(order)
+                if len(found) >= limit:
+                    break
         found = found[:limit] if len(found) > limit else found
         return found, _advance(cursor, found)
 
