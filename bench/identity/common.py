@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from baseline_recordlinkage import run_baseline
+from baseline_splink import run_splink
 
 from stockbridge.identity.evaluation import Scores, cluster_scores, pair_scores
 from stockbridge.identity.records import CustomerRecord
@@ -67,6 +68,25 @@ def compare_systems(
                 **scores(base.rule_labels, truth),
             }
         )
+    started = time.perf_counter()
+    spl = run_splink(records, truth, country)
+    seconds = round(time.perf_counter() - started, 2)
+    rows.append(
+        {
+            "dataset": name,
+            "system": "splink (our normalisers), threshold 0.5",
+            "seconds": seconds,
+            **scores(spl.labels_at_half, truth),
+        }
+    )
+    rows.append(
+        {
+            "dataset": name,
+            "system": f"splink (our normalisers), threshold {spl.best_threshold} tuned on truth",
+            "seconds": seconds,
+            **scores(spl.best_labels, truth),
+        }
+    )
     return rows
 
 
