@@ -1,0 +1,206 @@
+"""The real processes of a simulated world, on loopback: emulators, the hub API and the hub worker.
+
+Each runs as its own subprocess with a free port and its output in a log file of the run folder.
+`HubProcesses` can SIGKILL and restart the API or the worker (what the crash-restart scenario
+does); `close()` stops everything it started (SIGTERM, then SIGKILL after a grace period), and is
+safe to call twice, so callers put it in a `finally`. Nothing here decides *when* to crash: that
+is the fault schedule's job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from urllib.error import URLError
+from urllib.request import urlopen
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 60.0
+
+
+class ProcessStartError(RuntimeError):
+    """A subprocess exited or never became ready."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Child:
+    """One subprocess and its log file."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    env: dict[str, str]
+    popen: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        self.log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(
+            self.argv, stdout=self.log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+        )
+        self.starts += 1
+
+    @property
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, no grace: what a crash looks like."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGKILL)
+            self.popen.wait(timeout=30)
+        self._close_log()
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                self.popen.send_signal(signal.SIGKILL)
+                self.popen.wait(timeout=30)
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def rss_kib(self) -> int | None:
+        """Resident memory of the process, from /proc (Linux); None when not running."""
+        if not self.alive or self.popen is None:
+            return None
+        try:
+            for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start_emulator(platform: str, folder: Path) -> tuple[Child, str]:
+    """`python -m stockbridge.sandbox PLATFORM --port 0`; returns the child and its base URL."""
+    log_path = folder / f"{platform}.log"
+    child = Child(
+        platform, [sys.executable, "-m", "stockbridge.sandbox", platform, "--port", "0"], log_path, _env()
+    )
+    child.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for line in log_path.read_text(errors="replace").splitlines():
+            if line.startswith("listening on "):
+                return child, line.removeprefix("listening on ").strip()
+        if not child.alive:
+            raise ProcessStartError(
+                f"{platform} emulator exited: {log_path.read_text(errors='replace')[-800:]}"
+            )
+        time.sleep(0.05)
+    child.stop()
+    raise ProcessStartError(f"{platform} emulator did not start within {START_TIMEOUT_S}s")
+
+
+def wait_http_ok(url: str, child: Child, timeout_s: float = START_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not child.alive:
+            tail = child.log_path.read_text(errors="replace")[-1500:]
+            raise ProcessStartError(f"{child.name} exited during start-up:\n{tail}")
+        with contextlib.suppress(URLError, OSError), urlopen(url, timeout=2) as answer:
+            if answer.status == 200:
+                return
+        time.sleep(0.1)
+    raise ProcessStartError(f"{child.name} not ready at {url} within {timeout_s}s")
+
+
+@dataclass
+class HubProcesses:
+    """The hub's API and worker processes for one database."""
+
+    database_url: str
+    folder: Path
+    worker_args: list[str] = field(default_factory=list)
+    api_port: int = 0
+    metrics_port: int = 0
+    api: Child | None = None
+    worker: Child | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{HOST}:{self.metrics_port}/metrics"
+
+    def start(self) -> None:
+        self.api_port, self.metrics_port = free_port(), free_port()
+        module = "stockbridge.simulate.hub_main"
+        env = _env()
+        self.api = Child(
+            "api",
+            [sys.executable, "-m", module, "api", "--db", self.database_url, "--port", str(self.api_port)],
+            self.folder / "hub-api.log",
+            env,
+        )
+        worker_argv = [sys.executable, "-m", module, "worker", "--db", self.database_url]
+        worker_argv += ["--metrics-port", str(self.metrics_port), *self.worker_args]
+        self.worker = Child("worker", worker_argv, self.folder / "hub-worker.log", env)
+        self.start_api()
+        self.start_worker()
+
+    def start_api(self) -> None:
+        assert self.api is not None
+        self.api.start()
+        wait_http_ok(f"{self.api_url}/healthz", self.api)
+
+    def start_worker(self) -> None:
+        assert self.worker is not None
+        self.worker.start()
+        wait_http_ok(self.metrics_url, self.worker)
+
+    def children(self) -> list[Child]:
+        return [c for c in (self.api, self.worker) if c is not None]
+
+    def close(self) -> None:
+        for child in self.children():
+            child.stop()
+
+
+@dataclass
+class EmulatorSet:
+    """The emulator subprocesses of a run, by platform."""
+
+    folder: Path
+    children: dict[str, Child] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def start(self, platforms: list[str]) -> None:
+        for platform in platforms:
+            child, url = start_emulator(platform, self.folder)
+            self.children[platform], self.urls[platform] = child, url
+
+    def close(self) -> None:
+        for child in self.children.values():
+            child.stop()

@@ -1,0 +1,123 @@
+"""Reading the world at a moment, and waiting (bounded) until it is at rest.
+
+`read_world` gathers what the audit needs: each emulator's state and webhook log (its truth) and
+the hub's balances, available-to-sell and ledger check (through the API). `wait_converged`
+polls until, twice in a row: no listing is dirty (the worker's gauge), no inbox row is pending
+(a read-only peek at the hub database, used only to decide when to stop waiting), every unit the
+channels sold is known to the hub, and every channel shows what the hub wants. It gives up at
+the timeout and says so; the audit then reports the drift it finds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import sqlalchemy as sa
+
+from stockbridge.simulate.audit import ChannelTruth, drifts, shopify_truth, woocommerce_truth
+from stockbridge.simulate.metrics import dirty_listings, scrape
+from stockbridge.store.schema_sync import webhook_inbox
+
+if TYPE_CHECKING:
+    from stockbridge.simulate.runner import Live
+
+STEP_S = 0.5
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    channels: list[ChannelTruth]
+    balances: list[dict[str, Any]]
+    atp: list[dict[str, Any]]
+    ledger_consistent: bool
+
+
+async def _get(session: aiohttp.ClientSession, url: str) -> Any:
+    async with session.get(url) as answer:
+        answer.raise_for_status()
+        return await answer.json()
+
+
+async def read_world(live: Live) -> Snapshot:
+    assert live.world is not None
+    session, api = live.session, live.hub.api_url + "/api/v1"
+    channels = []
+    for store in live.world.stores:
+        state = await _get(session, store.base_url + "/_emulator/state")
+        log = (await _get(session, store.base_url + "/_emulator/webhooks"))["deliveries"]
+        if store.platform == "shopify":
+            channels.append(shopify_truth(store.channel, state, live.world.push_location, log))
+        else:
+            channels.append(woocommerce_truth(store.channel, state, log))
+    balances = await _get(session, api + "/balances?limit=10000")
+    atp = await _get(session, api + "/available-to-sell")
+    verified = await _get(session, api + "/verify")
+    return Snapshot(channels, list(balances), list(atp), bool(verified.get("consistent")))
+
+
+def pending_inbox(database_url: str) -> int:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            query = (
+                sa.select(sa.func.count())
+                .select_from(webhook_inbox)
+                .where(webhook_inbox.c.status == "pending")
+            )
+            return int(conn.scalar(query) or 0)
+    finally:
+        engine.dispose()
+
+
+async def _drain(live: Live) -> None:
+    assert live.world is not None
+    for store in live.world.stores:
+        async with live.session.post(store.base_url + "/_emulator/webhooks/drain") as answer:
+            await answer.read()
+
+
+async def at_rest(live: Live) -> tuple[bool, dict[str, Any]]:
+    """One look: is everything settled? Also says what is not."""
+    await _drain(live)
+    try:
+        dirty = dirty_listings(await asyncio.to_thread(scrape, live.hub.metrics_url))
+    except OSError:
+        return False, {"worker": "unreachable"}
+    pending = await asyncio.to_thread(pending_inbox, live.hub.database_url)
+    try:
+        snapshot = await read_world(live)
+    except (aiohttp.ClientError, TimeoutError):
+        return False, {"api": "unreachable"}
+    unknown = _unknown_sales(live, snapshot)
+    drift = sum(int(d["units"]) for d in drifts(snapshot.channels, snapshot.atp))
+    status = {"dirty": dirty, "inbox_pending": pending, "unknown_sales": unknown, "drift_units": drift}
+    return dirty == 0 and pending == 0 and unknown == 0 and drift == 0, status
+
+
+def _unknown_sales(live: Live, snapshot: Snapshot) -> int:
+    assert live.driver is not None
+    committed: dict[str, int] = {}
+    for row in snapshot.balances:
+        committed[str(row["sku"])] = committed.get(str(row["sku"]), 0) + int(row["committed"])
+    missing = 0
+    for sku in {s for c in snapshot.channels for s in c.sold}:
+        sold = sum(c.sold[sku] for c in snapshot.channels)
+        missing += max(sold - committed.get(sku, 0) - live.driver.book.shipped[sku], 0)
+    return missing
+
+
+async def wait_converged(live: Live, *, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    settled_once = False
+    while time.monotonic() < deadline:
+        settled, status = await at_rest(live)
+        live.say("waiting for rest", **status)
+        if settled and settled_once:
+            return True
+        settled_once = settled
+        await asyncio.sleep(STEP_S)
+    return False
