@@ -162,7 +162,8 @@ class HttpClient:
                 method, self.url(path), data=data, params=params, headers=merged
             ) as resp:
                 body = await resp.read()
-                return HttpResponse(resp.status, resp.headers, body, str(resp.url))
+                # the query string may carry signed credentials (OAuth 1.0a): never keep it
+                return HttpResponse(resp.status, resp.headers, body, str(resp.url.with_query(None)))
         except Exception as exc:
             raise self.failures.classify_exception(
                 exc, connection=self.connection, operation=operation
