@@ -1,6 +1,6 @@
 """From claimed listings to level changes: desired ATP, the remote item and location, the base.
 
-Per listing: desired = `compute_listing_atp` (read *after* the claim), item = the external id bound
+Per listing: desired = its available-to-sell (`desired`, read *after* the claim), item = the external id bound
 to the listing's SKU (`bindings`, object type `sku`), base = `listing_sync.acked_quantity`.
 
 Multi-location platforms (Shopify) hold one level per (item, remote location), but a listing has
@@ -26,11 +26,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stockbridge.services.availability import compute_listing_atp
 from stockbridge.services.connections import ConnectionView
 from stockbridge.services.context import HubContext
 from stockbridge.store.schema import channel_locations, skus
 from stockbridge.store.schema_sync import bindings
+from stockbridge.sync.desired import desired_levels
 from stockbridge.sync.outbox import Claimed, load_states
 
 
@@ -71,18 +71,22 @@ def plan_levels(
         items = _sku_items(conn, ctx, view.id, [c.sku_id for c in claimed])
         states = load_states(conn, [c.listing_id for c in claimed])
         location, why = push_location(conn, ctx, view) if multi_location else (None, "")
-        levels, skips = [], []
+        skips, planned = [], []
         for c in claimed:
-            sku = codes[c.sku_id]
-            bound = items.get(c.sku_id, [])
+            sku, bound = codes[c.sku_id], items.get(c.sku_id, [])
             reason = _skip_reason(bound, multi_location and location is None, why, sku)
             if reason:
                 skips.append(Skip(c.listing_id, sku, reason))
-                continue
-            desired = compute_listing_atp(conn, ctx, view.channel or "", sku).result.quantity
-            state = states.get(c.listing_id)
-            acked, attempts = (state.acked_quantity, state.attempts) if state else (None, 0)
-            levels.append(PlannedLevel(c.listing_id, sku, desired, bound[0], location, acked, attempts, c))
+            else:
+                planned.append((c, sku, bound[0]))
+        desired = desired_levels(conn, ctx, [c.listing_id for c, _, _ in planned])
+    levels = []
+    for c, sku, item in planned:
+        state = states.get(c.listing_id)
+        acked, attempts = (state.acked_quantity, state.attempts) if state else (None, 0)
+        levels.append(
+            PlannedLevel(c.listing_id, sku, desired[c.listing_id], item, location, acked, attempts, c)
+        )
     return Plan(levels, skips)
 
 
