@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,7 +54,7 @@ def webhook(
 def order_payload(
     order_id: str,
     updated_at: datetime,
-    lines: list[tuple[str | None, str | None, int]] | list[tuple[str | None, str | None, int, str | None]],
+    lines: Sequence[tuple[Any, ...]],
     *,
     cancelled: bool = False,
     fulfillments: list[dict[str, Any]] | None = None,
@@ -180,8 +180,10 @@ def order_facts_of(p: Mapping[str, Any]) -> OrderFacts:
 
 
 def _refund(r: Mapping[str, Any]) -> RemoteMovement:
-    kind = "return" if r.get("restock") == "return" else "release"
-    return RemoteMovement(str(r["id"]), kind, tuple(_line(i) for i in r["line_items"]))
+    lines = tuple(_line(i) for i in r["line_items"])
+    if r.get("restock") == "return":
+        return RemoteMovement(str(r["id"]), "return", lines)
+    return RemoteMovement(str(r["id"]), "release", lines)
 
 
 def _line(i: Mapping[str, Any]) -> OrderLine:

@@ -51,7 +51,9 @@ def hub(ctx: HubContext, *, tee_wh1: int = 5, tee_wh2: int = 3, mug_wh1: int = 4
 
 def id_of(ctx: HubContext, table: sa.Table, code: str) -> int:
     with ctx.read() as conn:
-        return int(conn.scalar(sa.select(table.c.id).where(table.c.code == code)))
+        found = conn.scalar(sa.select(table.c.id).where(table.c.code == code))
+    assert found is not None, code
+    return int(found)
 
 
 def balance(ctx: HubContext, sku: str, location: str) -> Quantities:

@@ -1,0 +1,155 @@
+"""Inbound against the Shopify emulator: it signs and POSTs real webhooks to the hub's endpoint
+(served by uvicorn on loopback); the inbox is processed with the real Shopify connector; a poll
+over GraphQL then finds the same orders and applies nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from stockbridge.api import create_app
+from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN
+from stockbridge.services.catalog_places import (
+    ChannelSpec,
+    ListingSpec,
+    LocationSpec,
+    define_channel,
+    define_listing,
+    define_location,
+)
+from stockbridge.services.catalog_skus import SkuSpec, define_sku
+from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
+from stockbridge.services.context import HubContext
+from stockbridge.services.ingest import ingest_events
+from stockbridge.services.verify import verify_balances
+from stockbridge.settings import Settings
+from stockbridge.store.schema import inventory_events
+from stockbridge.sync.inbound_bindings import record_of
+from stockbridge.sync.inbox import list_inbox, process_inbox
+from stockbridge.sync.pollers import poll_orders
+from tests.connectors.shopify.conftest import SHOP_DOMAIN, Shop, running_shop
+from tests.inbound.helpers import balance
+from tests.inbound.shopify_inbound import shopify_inbound
+
+pytestmark = pytest.mark.anyio
+SHOP, CHANNEL = "shop-1", "shopify-main"
+TOPICS = (
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "fulfillments/create",
+    "refunds/create",
+    "inventory_levels/update",
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@asynccontextmanager
+async def serving(ctx: HubContext) -> AsyncIterator[str]:
+    """The hub's API on a loopback port, in this event loop."""
+    app = create_app(Settings(api_keys=[SecretStr("k")]), ctx, expiry_sweep=None)
+    app.state.connector_source = shopify_inbound
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _hub(ctx: HubContext, shop: Shop) -> None:
+    shop_location = shop.location("Shop location")
+    define_location(ctx, LocationSpec("WH1", "Main", external_codes={SHOP: shop_location}))
+    define_channel(ctx, ChannelSpec(CHANNEL, "Shopify", "shopify", locations=("WH1",)))
+    for code in ("TEE-S", "MUG"):
+        define_sku(ctx, SkuSpec(code, code))
+        define_listing(ctx, ListingSpec(CHANNEL, code))
+    secrets = {"access_token": DEFAULT_TOKEN, "api_secret": DEFAULT_SECRET}
+    register_connection(
+        ctx, ConnectionSpec(SHOP, "shopify", CHANNEL, shop.base_url, {"shop_domain": SHOP_DOMAIN}, secrets)
+    )
+    receipt = {"type": "receipt", "sku": "TEE-S", "location": "WH1", "quantity": 7, "idempotency_key": "r1"}
+    assert ingest_events(ctx, [receipt]).summary()["applied"] == 1
+
+
+def settle(ctx: HubContext) -> None:
+    """Process until nothing is pending: concurrent deliveries may reach the inbox out of order
+    (a fulfilment before its order), and such a row waits one pass for the order."""
+    for _ in range(3):
+        report = process_inbox(ctx, shopify_inbound)
+        assert report.counts.get("failed", 0) == 0, list_inbox(ctx)
+        if "pending" not in report.counts:
+            return
+    raise AssertionError(f"still pending: {list_inbox(ctx, status='pending')}")
+
+
+def _event_types(ctx: HubContext) -> list[str]:
+    import sqlalchemy as sa
+
+    e = inventory_events.c
+    with ctx.read() as conn:
+        return list(conn.scalars(sa.select(e.type).where(e.source == f"shopify:{SHOP}").order_by(e.id)))
+
+
+async def test_webhooks_from_the_emulator_apply_once_and_a_poll_adds_nothing(ctx: HubContext) -> None:
+    async with running_shop() as shop, serving(ctx) as hub_url:
+        _hub(ctx, shop)
+        for topic in TOPICS:
+            shop.emulator.webhooks.subscribe(topic, f"{hub_url}/webhooks/shopify/{SHOP}")
+        order = await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 3)
+        await shop.admin(f"/_emulator/orders/{order['id']}/fulfill", {})
+        await shop.admin(
+            f"/_emulator/orders/{order['id']}/refund", {"lines": {str(order["line_items"][0]["id"]): 1}}
+        )
+        await shop.emulator.webhooks.drain()
+        assert {r.status for r in shop.emulator.webhooks.log} == {200}
+
+        source = shopify_inbound
+        settle(ctx)
+        tee = balance(ctx, "TEE-S", "WH1")
+        assert (tee.on_hand, tee.committed) == (7 - 3 + 1, 0)  # sold 3, shipped 3, 1 returned
+        assert _event_types(ctx) == ["sale", "fulfil", "return"]
+
+        config = load_connection_config(ctx, SHOP)
+        connector = source(config)
+        try:
+            polled = await poll_orders(ctx, record_of(config, ctx.tenant_id), connector)
+        finally:
+            await connector.connector.aclose()
+        assert polled.stored == 1
+        assert process_inbox(ctx, source).counts == {"done": 1}  # the polled order: nothing new
+        assert _event_types(ctx) == ["sale", "fulfil", "return"]
+        assert verify_balances(ctx) == []
+
+
+async def test_a_cancelled_order_is_released_and_a_forged_delivery_is_refused(ctx: HubContext) -> None:
+    async with running_shop() as shop, serving(ctx) as hub_url:
+        _hub(ctx, shop)
+        url = f"{hub_url}/webhooks/shopify/{SHOP}"
+        for topic in TOPICS:
+            shop.emulator.webhooks.subscribe(topic, url)
+        shop.emulator.webhooks.subscribe("orders/create", url, secret="not-the-app-secret")
+        order = await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)
+        await shop.admin(f"/_emulator/orders/{order['id']}/cancel", {})
+        await shop.emulator.webhooks.drain()
+        statuses = sorted(r.status or 0 for r in shop.emulator.webhooks.log)
+        assert statuses.count(401) == 1 and set(statuses) == {200, 401}
+        settle(ctx)
+        tee = balance(ctx, "TEE-S", "WH1")
+        assert (tee.on_hand, tee.committed, tee.available) == (7, 0, 7)
+        assert _event_types(ctx) == ["sale", "sale_cancelled"]
