@@ -152,9 +152,7 @@ class _Round:
         plan = plan_levels(self.p.ctx, self.view, claimed, multi_location=caps.multi_location)
         self._skip(plan.skips)
         try:
-            todo = await self._with_bases(
-                [lv for lv in plan.levels if not self._settle_unchanged(lv, lv.acked)]
-            )
+            todo = await self._with_bases(self._drop_unchanged(plan.levels))
             if todo is not None:
                 await self._push(todo, max(caps.max_batch, 1))
         finally:
@@ -179,7 +177,7 @@ class _Round:
         based = [
             dataclasses.replace(lv, acked=bases.get(lv.item_id)) if lv.acked is None else lv for lv in levels
         ]
-        return [lv for lv in based if not (lv.acked is not None and self._settle_unchanged(lv, lv.acked))]
+        return self._drop_unchanged(based)
 
     async def _push(self, levels: list[PlannedLevel], batch: int) -> None:
         ordered = sorted(levels, key=lambda lv: (0 if _is_decrease(lv) else 1, lv.listing_id))
@@ -202,14 +200,23 @@ class _Round:
             for lv in chunk:
                 self.pending.pop(lv.listing_id, None)
 
-    def _settle_unchanged(self, level: PlannedLevel, held: int | None) -> bool:
-        """The channel already holds the desired level: acknowledge without a call."""
-        if held is None or held != level.desired:
-            return False
-        self.p.ctx.write(lambda conn: outbox.record_ack(conn, level.listing_id, held, self.p.ctx.clock.now()))
-        self.pending.pop(level.listing_id, None)
-        self.report.unchanged += 1
-        return True
+    def _drop_unchanged(self, levels: list[PlannedLevel]) -> list[PlannedLevel]:
+        """Listings whose channel already holds the desired level are acknowledged without a call."""
+        same = [lv for lv in levels if lv.acked is not None and lv.acked == lv.desired]
+        if not same:
+            return levels
+        now = self.p.ctx.clock.now()
+
+        def work(conn: Any) -> None:
+            for lv in same:
+                outbox.record_ack(conn, lv.listing_id, lv.desired, now)
+
+        self.p.ctx.write(work)
+        for lv in same:
+            self.pending.pop(lv.listing_id, None)
+        self.report.unchanged += len(same)
+        done = {lv.listing_id for lv in same}
+        return [lv for lv in levels if lv.listing_id not in done]
 
     def _skip(self, skips: Sequence[Skip]) -> None:
         if not skips:
