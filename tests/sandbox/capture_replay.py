@@ -2,8 +2,8 @@
 
 A capture file names real GIDs. The replay builds a world in the emulator with one stocked item
 (all quantities 0, at the primary location) per InventoryItem GID the capture treats as existing,
-and one location per Location GID; GIDs in variables are rewritten to the emulator's. Ids returned
-by earlier cases (e.g. a level id) are aligned by position so later cases can use them.
+and one location per Location GID; GIDs in variables are rewritten to the emulator's. Ids and cursors
+returned by earlier cases are aligned by position so later cases can use them.
 Comparison: same keys and list lengths; exact values for the fields a connector branches on
 (userErrors, names, deltas, quantities, codes, messages, flags); other leaves by kind only
 (null / string / number / boolean), since ids and timestamps differ by nature.
@@ -59,6 +59,7 @@ class Replay:
     """One capture file replayed on one emulator."""
 
     capture: dict[str, Any]
+    primary_location: str = PRIMARY_LOCATION
     emulator: ShopifyEmulator = field(default_factory=ShopifyEmulator)
     ids: dict[str, str] = field(default_factory=dict)
 
@@ -73,7 +74,7 @@ class Replay:
             if full in unknown or gid[0] != "Location":
                 continue
             self.ids[full] = store.add_location(names.get(full, f"Location {gid[1]}")).gid
-        primary = self.ids.get(PRIMARY_LOCATION)
+        primary = self.ids.get(self.primary_location)
         for gid in sorted(set(_GID.findall(text))):
             full = f"gid://shopify/{gid[0]}/{gid[1]}"
             if full in unknown or gid[0] != "InventoryItem":
@@ -103,6 +104,8 @@ class Replay:
     def learn_ids(self, expected: Any, actual: Any) -> None:
         if isinstance(expected, dict) and isinstance(actual, dict):
             for key in expected.keys() & actual.keys():
+                if key in ("cursor", "startCursor", "endCursor") and isinstance(expected[key], str):
+                    self.ids[expected[key]] = str(actual[key])
                 self.learn_ids(expected[key], actual[key])
         elif isinstance(expected, list) and isinstance(actual, list):
             for e, a in zip(expected, actual, strict=False):

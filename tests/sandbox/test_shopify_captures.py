@@ -17,11 +17,17 @@ from tests.sandbox.capture_replay import Case, Replay, derived_document, differe
 
 # (capture, case) -> why the emulator's requested cost differs from Shopify's.
 KNOWN_COST_DIFFERENCES = {
-    (
-        "inventory-live-hybrid-cold-authoritative-reads.json",
-        "coldRead",
-    ): "requested cost of a filtered connection: Shopify charged 18 for inventoryItems(first: 5, "
-    "query: id:..), the emulator charges 2 + 5 x node cost (24); the actual cost (12) matches",
+    ("inventory-live-hybrid-cold-authoritative-reads.json", "coldRead"): (
+        "requested cost of a filtered connection: Shopify charged 18 for inventoryItems(first: 5, "
+        "query: id:..), the emulator charges 2 + 5 x node cost (24); the actual cost (12) matches"
+    ),
+    ("inventory-item-levels-connection-windowing-2026-04.json", "activeRead"): (
+        "seven aliased inventoryLevels connections (first: 10/5/1) on one item: Shopify charged 94 "
+        "requested / 46 actual, the emulator 184 / 59; single connections with first: 1 match exactly"
+    ),
+    ("inventory-item-levels-connection-windowing-2026-04.json", "inactiveRead"): (
+        "same document as activeRead after a deactivation: Shopify 94 / 45, the emulator 184 / 55"
+    ),
 }
 
 
@@ -135,6 +141,24 @@ def replay_plan() -> list[tuple[str, list[Case]]]:
             ],
         )
     )
+    windowing = load("inventory-item-levels-connection-windowing-2026-04.json")
+    plan.append(
+        (
+            "inventory-item-levels-connection-windowing-2026-04.json",
+            cases_with_queries(
+                windowing["operations"],
+                [
+                    "inventorySet",
+                    "inventoryActivate",
+                    "inventoryAdjust",
+                    "activeRead",
+                    "inventoryDeactivate",
+                    "inactiveRead",
+                    "windowRead",
+                ],
+            ),
+        )
+    )
     cold = load("inventory-live-hybrid-cold-authoritative-reads.json")
     plan.append(
         (
@@ -152,8 +176,15 @@ def replay_plan() -> list[tuple[str, list[Case]]]:
     return plan
 
 
+# Captures whose item starts stocked somewhere other than the store's "Shop location".
+PRIMARY_OVERRIDES = {
+    "inventory-item-levels-connection-windowing-2026-04.json": "gid://shopify/Location/113884234034"
+}
+
+
 def run_capture(file_name: str, cases: list[Case]) -> dict[str, dict[str, Any]]:
-    replay = Replay(load(file_name))
+    capture = load(file_name)
+    replay = Replay(capture, PRIMARY_OVERRIDES.get(file_name, "gid://shopify/Location/106318430514"))
     replay.build_world()
     endpoint = GraphQLEndpoint(replay.emulator)
     outcome = {}

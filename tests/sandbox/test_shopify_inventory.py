@@ -295,3 +295,31 @@ def test_moving_incoming_to_available_raises_on_hand_and_stale_terminals_are_ref
             "code": "CHANGE_FROM_QUANTITY_STALE",
         }
     ]
+
+
+DEACTIVATE = """
+mutation Off($id: ID!, $key: String!) {
+  inventoryDeactivate(inventoryLevelId: $id) @idempotent(key: $key) { userErrors { field message } }
+}
+"""
+
+
+def test_deactivating_keeps_the_level_readable_as_inactive_but_not_the_last_one(
+    shopify: ShopifyHarness,
+) -> None:
+    levels_query = """
+    query($id: ID!) { inventoryItem(id: $id) {
+      active: inventoryLevels(first: 5) { nodes { id } }
+      all: inventoryLevels(first: 5, includeInactive: true) { nodes { id isActive } } } }
+    """
+    levels = shopify.gql(levels_query, {"id": shopify.item_gid()})["data"]["inventoryItem"]["all"]["nodes"]
+    first, second = levels[0]["id"], levels[1]["id"]
+    assert (
+        shopify.gql(DEACTIVATE, {"id": first, "key": "d-1"})["data"]["inventoryDeactivate"]["userErrors"]
+        == []
+    )
+    after = shopify.gql(levels_query, {"id": shopify.item_gid()})["data"]["inventoryItem"]
+    assert [n["id"] for n in after["active"]["nodes"]] == [second]
+    assert [(n["id"], n["isActive"]) for n in after["all"]["nodes"]] == [(first, False), (second, True)]
+    last = shopify.gql(DEACTIVATE, {"id": second, "key": "d-2"})["data"]["inventoryDeactivate"]["userErrors"]
+    assert "minimum of 1 location" in last[0]["message"]

@@ -1,8 +1,9 @@
 """`inventoryActivate`: stock an inventory item at a location.
 
-Uses the generic `UserError` (no `code`), as Shopify does for activation. Captured quirks kept:
-`available` is ignored on a new location while `onHand` seeds both available and on_hand; setting
-both is refused; an already active level answers with itself plus an error when `onHand` is given.
+Uses the generic `UserError` (no `code`), as Shopify does for activation. Captured behaviour kept:
+`available` or `onHand` seeds a new level (the windowing capture shows `available: 9` honoured);
+setting both is refused; an already active level answers with itself plus an error when `onHand` is
+given; a deactivated level is reactivated with its old id and quantities.
 """
 
 from __future__ import annotations
@@ -51,5 +52,31 @@ def _activate(store: ShopifyStore, args: dict[str, Any]) -> dict[str, Any]:
                 }
             )
         return {"inventoryLevel": existing, "userErrors": errors}
-    # Captured quirk: `available` is ignored on a new location, `onHand` seeds available and on_hand.
-    return {"inventoryLevel": store.activate(item_id, location.id, on_hand or 0), "userErrors": []}
+    seeded = on_hand if on_hand is not None else (available or 0)
+    return {"inventoryLevel": store.activate(item_id, location.id, seeded), "userErrors": []}
+
+
+@resolver("Mutation", "inventoryDeactivate")
+def inventory_deactivate(_: Any, info: Info, args: dict[str, Any]) -> Any:
+    return run_idempotent(info, args, lambda: _deactivate(store_of(info), args["inventoryLevelId"]))
+
+
+def _deactivate(store: ShopifyStore, level_gid: str) -> dict[str, Any]:
+    number = parse_gid(level_gid, "InventoryLevel")
+    level = next((lv for lv in store.levels.values() if lv.id == number and lv.is_active), None)
+    if level is None:
+        return {
+            "userErrors": [
+                {"field": ["inventoryLevelId"], "message": "The inventory level could not be found."}
+            ]
+        }
+    if len(store.levels_of_item(level.item_id)) == 1:
+        location = store.locations[level.location_id].name
+        message = (
+            f"The product couldn't be unstocked from {location} because products need to be stocked "
+            "at a minimum of 1 location."
+        )
+        return {"userErrors": [{"field": ["inventoryLevelId"], "message": message}]}
+    level.is_active = False
+    level.updated_at = store.clock.now()
+    return {"userErrors": []}

@@ -25,7 +25,9 @@ FieldGetter = Callable[[T, str], Any]
 
 
 def encode_cursor(record_id: int) -> str:
-    return base64.b64encode(json.dumps({"last_id": record_id}).encode()).decode()
+    """Shopify's cursor shape: base64 of `{"last_id":N,"last_value":"N"}` (value of the sort key)."""
+    body = json.dumps({"last_id": record_id, "last_value": str(record_id)}, separators=(",", ":"))
+    return base64.b64encode(body.encode()).decode()
 
 
 def decode_cursor(cursor: str) -> int:
@@ -117,8 +119,12 @@ def parse_query(query: str | None) -> list[Term]:
     return terms
 
 
+IGNORED = object()  # a getter's answer for a filter field the list accepts but does not apply
+
+
 def matches(record: T, terms: list[Term], get: FieldGetter[T]) -> bool:
-    return all(_match(get(record, t.field), t) != t.negated for t in terms)
+    found = [(get(record, t.field), t) for t in terms]
+    return all(_match(value, t) != t.negated for value, t in found if value is not IGNORED)
 
 
 def _match(actual: Any, term: Term) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from stockbridge.sandbox.clock import iso_utc
-from stockbridge.sandbox.shopify.connections import matches, paginate, parse_query
+from stockbridge.sandbox.shopify.connections import IGNORED, matches, paginate, parse_query
 from stockbridge.sandbox.shopify.idempotency import IdempotencyCache
 from stockbridge.sandbox.shopify.models import Customer, InventoryLevel, Order, Product, Variant
 from stockbridge.sandbox.shopify.store import ShopifyStore
@@ -189,7 +189,12 @@ def _item_variants(item: Any, info: Info, args: dict[str, Any]) -> Any:
 @resolver("InventoryItem", "inventoryLevels")
 def _item_levels(item: Any, info: Info, args: dict[str, Any]) -> Any:
     levels = store_of(info).levels_of_item(item.id, bool(args.get("includeInactive")))
-    return page(levels, args)
+    # Captured: on an item's levels only `inventory_item_id` narrows; `location_id` is ignored.
+    return page(filtered(levels, args, _level_field), args)
+
+
+def _level_field(level: Any, name: str) -> Any:
+    return level.item_id if name == "inventory_item_id" else IGNORED
 
 
 @resolver("InventoryItem", "inventoryLevel")
