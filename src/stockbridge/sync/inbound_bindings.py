@@ -9,6 +9,8 @@ text, a location code or a connection external code equal to the remote location
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -17,13 +19,14 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from stockbridge.connectors.base import OrderCursor, OrderLine, RemoteOrder, WebhookMessage
+from stockbridge.connectors.base import Connector, OrderCursor, OrderLine, RemoteOrder, WebhookMessage
 from stockbridge.errors import NotFoundError, UnknownReferenceError
 from stockbridge.services.channel_orders import ChannelOrder, MovementKind, OrderLineRef, OrderMovement
 from stockbridge.services.connections import ConnectionConfig
 from stockbridge.store.references import ReferenceResolver, SkuRef, load_skus
 from stockbridge.store.schema import channels
 from stockbridge.store.schema_sync import bindings, connections
+from stockbridge.sync.connectors import UnsupportedPlatformError, installed_connector
 
 _c = connections.c
 _bd = bindings.c
@@ -259,24 +262,44 @@ def _line(resolver: InboundResolver, line: OrderLine, where: str) -> OrderLineRe
     )
 
 
-class UnsupportedPlatformError(LookupError):
-    """No installed connector speaks this platform's inbound protocol."""
-
-
 def installed_connector_source(config: ConnectionConfig) -> InboundConnector:
-    """The connector package `stockbridge.connectors.<platform>`, if it offers
-    `inbound_connector(config) -> InboundConnector`; imported lazily, on first use."""
-    import importlib
-
-    module_name = f"stockbridge.connectors.{config.platform}"
-    try:
-        module: Any = importlib.import_module(module_name)
-    except ImportError as error:
-        if error.name != module_name:
-            raise
-        raise UnsupportedPlatformError(f"no connector installed for platform {config.platform!r}") from None
+    """The installed connector of the connection's platform (sync.connectors): its own
+    `inbound_connector(config)` when the package offers one, else the outbound connector, which
+    can verify and parse webhooks (so deliveries are stored) but not yet map them to facts."""
+    module: Any = (
+        importlib.import_module(f"stockbridge.connectors.{config.platform}") if _has_package(config) else None
+    )
     factory = getattr(module, "inbound_connector", None)
-    if factory is None:
-        raise UnsupportedPlatformError(f"the {config.platform} connector has no inbound_connector()")
-    connector: InboundConnector = factory(config)
-    return connector
+    if factory is not None:
+        inbound: InboundConnector = factory(config)
+        return inbound
+    return _WebhookOnly(installed_connector(config))
+
+
+def _has_package(config: ConnectionConfig) -> bool:
+    return importlib.util.find_spec(f"stockbridge.connectors.{config.platform}") is not None
+
+
+class _WebhookOnly:
+    """A connector without the inbound mapping: verifies, parses and polls; processing a message
+    fails with the reason (the row stays in the inbox, to be requeued once a mapping exists)."""
+
+    def __init__(self, connector: Connector) -> None:
+        self.connector, self.platform = connector, connector.platform
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return self.connector.verify_webhook(headers, body)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
+        return self.connector.parse_webhook(headers, body)
+
+    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
+        return await self.connector.orders(cursor, limit=limit)
+
+    def order_facts(self, order: RemoteOrder) -> OrderFacts:
+        return facts_from_remote_order(order)
+
+    def webhook_facts(self, message: WebhookMessage) -> InboundFacts:
+        raise UnsupportedPlatformError(
+            f"the {self.platform} connector does not map webhook payloads to order facts (webhook_facts)"
+        )

@@ -36,7 +36,12 @@ def make_app(source: ConnectorSource = installed_connector_source) -> typer.Type
     )
     inbox = typer.Typer(help="The webhook inbox.", no_args_is_help=True)
     app.add_typer(inbox, name="inbox")
+    _inbox_commands(inbox, source)
+    _channel_commands(app, source)
+    return app
 
+
+def _inbox_commands(inbox: typer.Typer, source: ConnectorSource) -> None:
     @inbox.command("list")
     def list_rows(
         db: DbOption = None,
@@ -77,6 +82,8 @@ def make_app(source: ConnectorSource = installed_connector_source) -> typer.Type
                 fail(f"inbox row {inbox_id} is not failed or quarantined")
         console().print(f"inbox row {inbox_id} is pending again")
 
+
+def _channel_commands(app: typer.Typer, source: ConnectorSource) -> None:
     @app.command("poll")
     def poll(
         connection: str,
@@ -126,8 +133,6 @@ def make_app(source: ConnectorSource = installed_connector_source) -> typer.Type
             )
             table.add_row(str(item["event_id"]), item["source"], item["reference"], lines)
         console().print(table)
-
-    return app
 
 
 def _print_report(report: InboxReport, as_json: bool) -> None:

@@ -146,8 +146,14 @@ class _Connectors:
         self._built: dict[str, InboundConnector] = {}
 
     def get(self, record: ConnectionRecord) -> InboundConnector:
+        """Raises LookupError (the row fails with the reason) when no connector can be built."""
         if record.code not in self._built:
-            self._built[record.code] = self._source(load_connection_config(self._ctx, record.code))
+            try:
+                self._built[record.code] = self._source(load_connection_config(self._ctx, record.code))
+            except ValidationError as error:  # a configuration problem, not the message's
+                raise LookupError(
+                    f"connection {record.code!r} cannot build its connector: {error.message}"
+                ) from None
         return self._built[record.code]
 
 

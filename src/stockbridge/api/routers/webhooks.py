@@ -4,7 +4,7 @@ platform authenticates each delivery with an HMAC over the raw body and the conn
 The delivery is verified by the connection's connector (constant-time compare), stored in the
 inbox, and only then acknowledged with 200; a repeated delivery id is acknowledged and not stored
 again. Processing happens later (sync.inbox). 401 for a bad or missing signature, 404 for an
-unknown connection or platform. Tests swap the connectors with `app.state.connector_source`.
+unknown connection or platform, 503 when the connection cannot build its connector. Tests swap the connectors with `app.state.connector_source`.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from stockbridge.api.problems import problem_response
 from stockbridge.api.schemas_common import problem_responses
 from stockbridge.connectors.base import WebhookMessage
 from stockbridge.connectors.errors import ConnectorError
-from stockbridge.errors import NotFoundError
+from stockbridge.errors import NotFoundError, ValidationError
 from stockbridge.services.connections import load_connection_config
 from stockbridge.services.context import HubContext
+from stockbridge.sync.connectors import UnsupportedPlatformError
 from stockbridge.sync.inbound_bindings import (
     ConnectorSource,
     InboundConnector,
-    UnsupportedPlatformError,
     installed_connector_source,
     record_of,
 )
@@ -45,7 +45,7 @@ def get_connector_source(request: Request) -> ConnectorSource:
 Source = Annotated[ConnectorSource, Depends(get_connector_source)]
 
 
-@router.post("/{platform}/{connection}", responses=problem_responses(401, 404))
+@router.post("/{platform}/{connection}", responses=problem_responses(401, 404, 503))
 async def receive_webhook(
     platform: str, connection: str, request: Request, ctx: Ctx, source: Source
 ) -> JSONResponse:
@@ -68,6 +68,9 @@ def _receive(
         connector = source(config)
     except UnsupportedPlatformError as error:
         return problem_response(404, "not_found", str(error))
+    except ValidationError as error:  # e.g. a missing secret: the platform will retry later
+        logger.warning("webhook for %s: connection misconfigured: %s", record.source, error.message)
+        return problem_response(503, "connection_misconfigured", error.message)
     if not connector.verify_webhook(headers, body):
         logger.info("webhook for %s rejected: bad or missing signature", record.source)
         return problem_response(401, "invalid_signature", "the webhook signature does not match this body")
