@@ -148,3 +148,10 @@ def test_the_process_entry_point_builds_either_platform(tmp_path: Path) -> None:
     assert isinstance(woo, WooCommerceEmulator)
     assert [p.sku for p in woo.store.products.values()] == ["A-1"]
     assert isinstance(build_emulator("shopify", None), ShopifyEmulator)
+
+
+def test_counters_can_be_reset_between_runs(shopify: ShopifyHarness) -> None:
+    shopify.gql("{ shop { name } }")
+    assert shopify.client.get("/_emulator/counters").json()["requests_total"] == 1
+    shopify.client.post("/_emulator/counters/reset")
+    assert shopify.client.get("/_emulator/counters").json() == {}

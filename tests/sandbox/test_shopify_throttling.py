@@ -57,3 +57,10 @@ def test_a_query_over_1000_points_is_refused(shopify: ShopifyHarness) -> None:
     assert "data" not in body
     assert body["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
     assert "exceeds the single query max cost limit (1000)" in body["errors"][0]["message"]
+
+
+def test_the_bucket_can_be_resized_at_runtime(shopify: ShopifyHarness) -> None:
+    resized = shopify.client.post("/_emulator/throttle", json={"bucket_size": 20, "restore_rate": 1000})
+    assert resized.json() == {"maximumAvailable": 20, "currentlyAvailable": 20, "restoreRate": 1000}
+    assert shopify.gql(PAGE)["errors"][0]["extensions"]["code"] == "THROTTLED"  # 22 > 20
+    assert shopify.client.post("/_emulator/throttle", json={"bucket_size": 0}).status_code == 400

@@ -114,6 +114,7 @@ class _AdminRoutes:
         app.router.add_post(f"{p}/faults", self.set_faults)
         app.router.add_post(f"{p}/faults/reset", self.reset_faults)
         app.router.add_get(f"{p}/counters", self.get_counters)
+        app.router.add_post(f"{p}/counters/reset", self.reset_counters)
         app.router.add_get(f"{p}/state", self.get_state)
         app.router.add_get(f"{p}/webhooks", self.list_webhooks)
         app.router.add_post(f"{p}/webhooks", self.add_webhook)
@@ -142,6 +143,10 @@ class _AdminRoutes:
 
     async def get_counters(self, _: web.Request) -> web.Response:
         return web.json_response(self.emu.counters.snapshot())
+
+    async def reset_counters(self, _: web.Request) -> web.Response:
+        self.emu.counters.reset()
+        return web.json_response({})
 
     async def get_state(self, _: web.Request) -> web.Response:
         return web.json_response(self.emu.state_snapshot())

@@ -66,7 +66,22 @@ class ShopifyEmulator(Emulator):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/admin/api/{version}/graphql.json", GraphQLEndpoint(self).handle)
+        app.router.add_post("/_emulator/throttle", self._set_throttle)
         StorefrontRoutes(self.store).register(app)
+
+    async def _set_throttle(self, request: web.Request) -> web.Response:
+        """Resize the cost bucket at runtime (e.g. a Plus plan's 1000 points/s); refills it."""
+        body = await request.json()
+        size, rate = (
+            body.get("bucket_size", self.bucket.capacity),
+            body.get("restore_rate", self.bucket.restore_rate),
+        )
+        if not (isinstance(size, int) and isinstance(rate, int) and size > 0 and rate > 0):
+            return web.json_response(
+                {"error": "bucket_size and restore_rate must be positive integers"}, status=400
+            )
+        self.bucket = LeakyBucket(self.clock, size, rate)
+        return web.json_response(self.bucket.status())
 
     def state_snapshot(self) -> dict[str, Any]:
         return {
