@@ -1,12 +1,12 @@
 """How the simulator's hub processes build connectors: the installed ones first, a local bridge else.
 
-At the time of writing the connector packages offer neither `inbound_connector(config)` (so the
-webhook endpoint and the inbox cannot map Shopify or WooCommerce payloads) nor, for WooCommerce,
-a way to be built from a stored connection. Until they do, this module bridges the gap for the
+At the time of writing the connector packages offer neither `inbound_connector(config)` (the
+installed source then verifies and parses webhooks but cannot map their payloads to order
+facts) nor, for WooCommerce, a way to be built from a stored connection. Until they do, this module bridges the gap for the
 simulator only: `sim_connector` builds the outbound connector (WooCommerce from settings and
 secrets), `sim_inbound` wraps a connector with the two mappings the inbound path needs
-(`webhook_facts`, `order_facts`). Each falls back only when the installed path says
-"unsupported", so the packages' own implementations win as soon as they land.
+(`webhook_facts`, `order_facts`). Each falls back only where the installed path lacks the
+piece, so the packages' own implementations win as soon as they land.
 
 Order facts name lines by SKU text only (never by item or location id): the hub then resolves the
 SKU by code and places the sale at the channel's locations; the order id is the one the
@@ -16,6 +16,7 @@ apply once.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -61,11 +62,12 @@ def _woocommerce(config: ConnectionConfig) -> Connector:
 
 
 def sim_inbound(config: ConnectionConfig) -> InboundConnector:
-    """The installed inbound connector, or the bridge around the outbound one."""
-    try:
+    """The platform package's own `inbound_connector` when it has one, else the bridge around the
+    outbound connector (the installed fallback verifies and parses but cannot map payloads)."""
+    module = importlib.import_module(f"stockbridge.connectors.{config.platform}")
+    if getattr(module, "inbound_connector", None) is not None:
         return inbound.installed_connector_source(config)
-    except inbound.UnsupportedPlatformError:
-        return InboundBridge(sim_connector(config))
+    return InboundBridge(sim_connector(config))
 
 
 class InboundBridge:

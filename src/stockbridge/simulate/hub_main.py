@@ -16,7 +16,6 @@ import contextlib
 import logging
 import signal
 import sys
-import time
 from dataclasses import dataclass
 
 from stockbridge.services.connections import ConnectionConfig, list_connections, load_connection_config
@@ -66,19 +65,46 @@ class CachedInbound:
                 await close()
 
 
-async def inbound_step(ctx: HubContext, source: CachedInbound, config: InboundConfig, due: bool) -> None:
-    """Drain the inbox; when `due`, poll every enabled connection's orders first."""
-    if due:
-        for view in list_connections(ctx, enabled_only=True):
-            full = load_connection_config(ctx, view.code)
-            try:
-                await poll_orders(ctx, record_of(full, ctx.tenant_id), source(full))
-            except Exception as error:  # a channel that is down is polled again next time
-                logger.warning("polling %s failed: %s", view.code, type(error).__name__)
+async def poll_all(ctx: HubContext, source: CachedInbound) -> None:
+    for view in list_connections(ctx, enabled_only=True):
+        full = load_connection_config(ctx, view.code)
+        try:
+            await poll_orders(ctx, record_of(full, ctx.tenant_id), source(full))
+        except Exception as error:  # a channel that is down is polled again next time
+            logger.warning("polling %s failed: %s", view.code, type(error).__name__)
+
+
+def drain_inbox(ctx: HubContext, source: CachedInbound, batch: int) -> None:
     for _ in range(50):
-        report = process_inbox(ctx, source, limit=config.inbox_batch)
-        if report.processed < config.inbox_batch:
+        if process_inbox(ctx, source, limit=batch).processed < batch:
             break
+
+
+async def poll_loop(
+    ctx: HubContext, source: CachedInbound, config: InboundConfig, stop: asyncio.Event
+) -> None:
+    """Pollers on their own beat: a channel that is down (retries, backoff) holds up nothing else."""
+    while not stop.is_set():
+        await poll_all(ctx, source)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=config.poll_every_s)
+
+
+async def inbox_loop(
+    ctx: HubContext, source: CachedInbound, config: InboundConfig, stop: asyncio.Event, interval: float
+) -> None:
+    """The inbox drained on its own beat, so a slow push or poll never holds back the sales."""
+    while not stop.is_set():
+        await asyncio.to_thread(drain_inbox, ctx, source, config.inbox_batch)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def outbound_loop(worker: SyncWorker, stop: asyncio.Event, interval: float) -> None:
+    while not stop.is_set():
+        await worker.tick()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 async def run_worker(args: argparse.Namespace) -> None:
@@ -102,27 +128,13 @@ async def run_worker(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await _loop(ctx, worker, inbound, InboundConfig(args.poll_every), stop, args.interval)
-
-
-async def _loop(
-    ctx: HubContext,
-    worker: SyncWorker,
-    inbound: CachedInbound,
-    config: InboundConfig,
-    stop: asyncio.Event,
-    interval: float,
-) -> None:
-    next_poll = 0.0
+    inbound_config = InboundConfig(args.poll_every)
     try:
-        while not stop.is_set():
-            due = time.monotonic() >= next_poll
-            if due:
-                next_poll = time.monotonic() + config.poll_every_s
-            await inbound_step(ctx, inbound, config, due)
-            await worker.tick()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+        await asyncio.gather(
+            poll_loop(ctx, inbound, inbound_config, stop),
+            inbox_loop(ctx, inbound, inbound_config, stop, args.interval),
+            outbound_loop(worker, stop, args.interval),
+        )
     finally:
         await worker.close()
         await inbound.aclose()

@@ -59,6 +59,16 @@ async def read_world(live: Live) -> Snapshot:
     return Snapshot(channels, list(balances), list(atp), bool(verified.get("consistent")))
 
 
+async def platform_requests(live: Live) -> dict[str, int]:
+    """Requests each emulator received on its platform API (the hub's pushes, reads and polls)."""
+    assert live.world is not None
+    counts = {}
+    for store in live.world.stores:
+        counters = await _get(live.session, store.base_url + "/_emulator/counters")
+        counts[store.platform] = int(counters.get("requests_total", 0))
+    return counts
+
+
 def pending_inbox(database_url: str) -> int:
     engine = sa.create_engine(database_url)
     try:

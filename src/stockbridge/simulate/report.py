@@ -59,6 +59,9 @@ def build_report(live: Live, result: AuditResult, wall_s: float) -> RunReport:
         "propagation_ms": live.samples.quantiles_ms(),
         "api_calls": api_calls,
         "api_calls_by_outcome": dict(live.samples.api_calls),
+        "platform_requests": {
+            k: v - live.requests_at_start.get(k, 0) for k, v in live.requests_at_end.items()
+        },
         "faults_injected": dict(live.faults.injected) if live.faults else {},
         "wall_s": round(wall_s, 2),
         "applied_twice_units": result.applied_twice_units,
@@ -97,7 +100,8 @@ def render(report: RunReport, console: Console) -> None:
         ("final drift (units)", _flag(d["final_drift_units"])),
         ("converged", "[green]yes[/]" if d["converged"] else "[red]no[/]"),
         ("propagation ms p50/p95/p99/max", f"{p['p50']} / {p['p95']} / {p['p99']} / {p['max']}"),
-        ("outbound API calls", str(d["api_calls"])),
+        ("outbound API calls (pushes)", str(d["api_calls"])),
+        ("requests the stores received", ", ".join(f"{k}: {v}" for k, v in d["platform_requests"].items())),
         ("faults injected", ", ".join(f"{k}: {v}" for k, v in d["faults_injected"].items()) or "none"),
         ("ledger matches balances", "yes" if d["ledger_consistent"] else "[red]no[/]"),
         ("time", f"{d['trade_s']} s trading, {d['quiesce_s']} s to settle, {d['wall_s']} s in all"),

@@ -71,6 +71,8 @@ class Live:
     trade_s: float = 0.0
     quiesce_s: float = 0.0
     quiesced: bool = False
+    requests_at_start: dict[str, int] = field(default_factory=dict)
+    requests_at_end: dict[str, int] = field(default_factory=dict)
 
     def say(self, stage: str, **data: Any) -> None:
         if self.options.progress is not None:
@@ -160,6 +162,7 @@ async def _trade(live: Live) -> None:
     )
     live.say("trading", orders=len(orders), jobs=len(jobs), faults=len(actions))
     await _scrape_into(live, sign=-1)  # what setup pushed is not part of the run's numbers
+    live.requests_at_start = await quiesce.platform_requests(live)
     stop, start = asyncio.Event(), time.monotonic()
     sampler = asyncio.create_task(_sample(live, start, stop))
     await asyncio.gather(
@@ -221,6 +224,7 @@ async def _audit(live: Live) -> AuditResult:
     live.say("auditing")
     await _scrape_into(live)
     snapshot = await quiesce.read_world(live)
+    live.requests_at_end = await quiesce.platform_requests(live)
     orders = live.shoppers.log if live.shoppers else OrderLog()
     return audit(
         live.world.skus,
