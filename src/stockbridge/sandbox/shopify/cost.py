@@ -1,15 +1,19 @@
 """Shopify's calculated query cost and the leaky bucket that meters it.
 
 Cost rules (fitted to the recorded 2026-04 responses, see platform-apis.md §1.9): scalars and
-enums 0, objects 1, connections 2 + page size × cost of one node, a mutation field 10 with the
-objects directly in its payload included. `requestedQueryCost` is computed from the document
-before execution; `actualQueryCost` walks the same selections over the data that came back
-(null objects cost nothing; connections count the nodes returned). Lists of objects count once.
+enums 0, objects 1, a mutation field 10 with the objects directly in its payload included, and a
+connection 2 + m × cost of one node. For `requestedQueryCost` the multiplier m grows sub-linearly
+with the page size: Shopify charged m = 1, 3, 4 for `first` = 1, 5, 10 in the captures and m = 11
+for 250 in a public report; between those points m is interpolated on log(page size).
+`actualQueryCost` walks the same selections over the data that came back (null objects cost
+nothing; connections count the nodes returned). Lists of objects count once.
 The bucket restores `restore_rate` points per second up to `capacity`, read from an injected clock.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +93,7 @@ class CostWalker:
             pages = [value.get(k) or [] for k in ("edges", "nodes")] if isinstance(value, dict) else []
             count = max((len(p) for p in pages), default=0)
         else:
-            count = self._page_size(node)
+            count = requested_multiplier(self._page_size(node))
         per_node = 0
         for child, child_parent in self._fields(node.selection_set, conn_type):
             name = child.name.value
@@ -152,6 +156,24 @@ class CostWalker:
         return [(f, p) for f, p in found if isinstance(p, GraphQLObjectType) or hasattr(p, "fields")]
 
 
+# (page size, multiplier) points observed from Shopify; see the module docstring.
+_MULTIPLIER_POINTS = ((1, 1.0), (5, 3.0), (10, 4.0), (250, 11.0))
+
+
+def requested_multiplier(page_size: int) -> int:
+    """How many nodes Shopify's requested cost charges for a page of `page_size`."""
+    if page_size <= 0:
+        return 0
+    points = _MULTIPLIER_POINTS
+    if page_size >= points[-1][0]:
+        return int(points[-1][1])
+    for (low_n, low_m), (high_n, high_m) in itertools.pairwise(points):
+        if low_n <= page_size <= high_n:
+            share = (math.log(page_size) - math.log(low_n)) / (math.log(high_n) - math.log(low_n))
+            return math.ceil(round(low_m + share * (high_m - low_m), 6))
+    return 1
+
+
 def _object_or(candidate: Any, fallback: Any) -> Any:
     return candidate if candidate is not None and hasattr(candidate, "fields") else fallback
 
@@ -180,7 +202,7 @@ class LeakyBucket:
         return self._level
 
     def try_take(self, cost: int) -> bool:
-        if self.available() < cost:
+        if self.available() + 1e-6 < cost:  # tolerate float drift of the clock arithmetic
             return False
         self._level -= cost
         return True
