@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from stockbridge.domain.quantities import Quantities
@@ -98,3 +99,7 @@ def deliver(
     assert fake.verify_webhook(lowered, body)
     record = record_of(load_connection_config(ctx, CONNECTION), ctx.tenant_id)
     accept_delivery(ctx, record, fake.parse_webhook(lowered, body), lowered, body)
+
+
+# For tests of HTTP or CLI behaviour that no database difference can change: SQLite only.
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

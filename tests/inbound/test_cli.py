@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 from stockbridge.services.context import HubContext
 from stockbridge.sync.inbound_cli import make_app
 from tests.inbound.fakes import FakeConnector, order_payload
-from tests.inbound.helpers import CONNECTION, at, balance, deliver
+from tests.inbound.helpers import CONNECTION, at, balance, deliver, sqlite_only
+
+pytestmark = sqlite_only
 
 
 def run(fake: FakeConnector, *args: str) -> tuple[int, str]:

@@ -17,7 +17,9 @@ from stockbridge.services.context import HubContext
 from stockbridge.settings import Settings
 from stockbridge.sync.inbound_bindings import installed_connector_source
 from stockbridge.sync.inbox import process_inbox
-from tests.inbound.helpers import inbox_rows
+from tests.inbound.helpers import inbox_rows, sqlite_only
+
+pytestmark = sqlite_only
 
 BODY = b'{"id":820982911946154508,"admin_graphql_api_id":"gid://shopify/Order/820982911946154508"}'
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -16,7 +15,7 @@ from stockbridge.settings import Settings
 from stockbridge.store.engine import make_engine
 from stockbridge.store.schema_sync import webhook_inbox
 from tests.inbound.fakes import FakeConnector, order_payload, webhook
-from tests.inbound.helpers import SECRET, WEBHOOK_URL, at, inbox_rows
+from tests.inbound.helpers import SECRET, WEBHOOK_URL, at, inbox_rows, sqlite_only
 
 T = TypeVar("T")
 
@@ -34,6 +33,7 @@ def test_a_bad_signature_is_401_and_nothing_is_stored(client: TestClient, shop: 
     assert inbox_rows(shop) == []
 
 
+@sqlite_only
 def test_a_missing_signature_or_a_changed_body_is_401(client: TestClient, shop: HubContext) -> None:
     body, headers = webhook("orders/create", _order(), SECRET)
     unsigned = {k: v for k, v in headers.items() if k != "X-Fake-Hmac-Sha256"}
@@ -43,6 +43,7 @@ def test_a_missing_signature_or_a_changed_body_is_401(client: TestClient, shop: 
     assert inbox_rows(shop) == []
 
 
+@sqlite_only
 def test_an_unknown_connection_or_platform_is_404(client: TestClient, shop: HubContext) -> None:
     body, headers = webhook("orders/create", _order(), SECRET)
     assert client.post("/webhooks/fake/nobody", content=body, headers=headers).status_code == 404
@@ -75,12 +76,14 @@ def test_a_duplicate_delivery_is_acknowledged_and_stored_once(client: TestClient
     assert len(inbox_rows(shop)) == 1
 
 
+@sqlite_only
 def test_the_endpoint_needs_no_api_key_but_the_api_still_does(client: TestClient) -> None:
     body, headers = webhook("orders/create", _order(), SECRET)
     assert client.post(WEBHOOK_URL, content=body, headers=headers).status_code == 200
     assert client.get("/api/v1/skus").status_code == 401
 
 
+@sqlite_only
 def test_a_signed_body_that_cannot_be_parsed_is_kept_and_acknowledged(
     client: TestClient, shop: HubContext
 ) -> None:
@@ -99,6 +102,7 @@ class _BrokenInbox(HubContext):
         raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
 
 
+@sqlite_only
 def test_no_200_when_the_delivery_could_not_be_stored(shop: HubContext, fake: FakeConnector) -> None:
     broken = _BrokenInbox(shop.engine, shop.clock, shop.tenant_id)
     app = create_app(Settings(api_keys=[SecretStr("k")]), broken, expiry_sweep=None)
@@ -110,8 +114,9 @@ def test_no_200_when_the_delivery_could_not_be_stored(shop: HubContext, fake: Fa
     assert inbox_rows(shop) == []
 
 
-@pytest.mark.parametrize("topic", ["orders/create", "products/update"])
-def test_every_signed_topic_is_stored(client: TestClient, shop: HubContext, topic: str) -> None:
-    body, headers = webhook(topic, _order(), SECRET)
-    assert client.post(WEBHOOK_URL, content=body, headers=headers).status_code == 200
-    assert [r.topic for r in inbox_rows(shop)] == [topic]
+@sqlite_only
+def test_every_signed_topic_is_stored(client: TestClient, shop: HubContext) -> None:
+    for topic in ("orders/create", "products/update"):
+        body, headers = webhook(topic, _order(), SECRET)
+        assert client.post(WEBHOOK_URL, content=body, headers=headers).status_code == 200
+    assert [r.topic for r in inbox_rows(shop)] == ["orders/create", "products/update"]
