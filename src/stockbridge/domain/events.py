@@ -217,12 +217,15 @@ _PLANNERS: dict[EventType, Callable[..., list[_Step]]] = {
 
 def reservation_delta(event_type: EventType, quantity: int) -> Delta:
     """Balance change of one reservation line for each reservation event."""
-    return {
-        EventType.RESERVATION_HELD: Delta.of(reserved=quantity),
-        EventType.RESERVATION_RELEASED: Delta.of(reserved=-quantity),
-        EventType.RESERVATION_EXPIRED: Delta.of(reserved=-quantity),
-        EventType.RESERVATION_COMMITTED: Delta.of(reserved=-quantity, committed=quantity),
-    }[event_type]
+    return _RESERVATION_DELTAS[event_type](quantity)
+
+
+_RESERVATION_DELTAS: dict[EventType, Callable[[int], Delta]] = {
+    EventType.RESERVATION_HELD: lambda q: Delta.of(reserved=q),
+    EventType.RESERVATION_RELEASED: lambda q: Delta.of(reserved=-q),
+    EventType.RESERVATION_EXPIRED: lambda q: Delta.of(reserved=-q),
+    EventType.RESERVATION_COMMITTED: lambda q: Delta.of(reserved=-q, committed=q),
+}
 
 
 def changes_of(plans: Sequence[PlannedChange]) -> dict[tuple[int, int], Delta]:

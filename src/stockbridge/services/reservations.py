@@ -360,9 +360,12 @@ def _find_by_key(conn: sa.Connection, ctx: HubContext, key: str, digest: str) ->
 
 
 def _key_row(conn: sa.Connection, ctx: HubContext, key: str) -> Any:
-    return conn.execute(
-        sa.select(_r.id, _r.payload_hash).where(_r.tenant_id == ctx.tenant_id, _r.idempotency_key == key)
-    ).first()
+    return conn.execute(_BY_KEY, {"t": ctx.tenant_id, "k": key}).first()
+
+
+_BY_KEY = sa.select(_r.id, _r.payload_hash).where(
+    _r.tenant_id == sa.bindparam("t"), _r.idempotency_key == sa.bindparam("k")
+)
 
 
 def _check_same(row: Any, key: str, digest: str) -> None:

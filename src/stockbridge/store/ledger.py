@@ -12,6 +12,7 @@ bundles made of them) are marked dirty in the same transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from stockbridge.domain.quantities import HELD_WITHIN_ON_HAND, STATES, Delta, Quantities
+from stockbridge.domain.quantities import HELD_WITHIN_ON_HAND, STATES, Delta, Quantities, State
 from stockbridge.store.schema import (
     balances,
     bundle_components,
@@ -91,15 +92,32 @@ def guarded_update(
 
     Requires the row to exist when the delta takes anything away; returns whether it applied.
     """
-    conditions = [_b.tenant_id == tenant_id, _b.sku_id == key[0], _b.location_id == key[1]]
-    conditions += [_b[s.value] >= -d for s, d in delta.items() if d < 0]
-    if guard_available and delta.available_change < 0:
-        conditions.append(-delta.available_change <= AVAILABLE_EXPR)
-        online = sa.select(locations.c.id).where(locations.c.id == key[1], locations.c.online.is_(True))
+    guard = guard_available and delta.available_change < 0
+    params: dict[str, Any] = {"t": tenant_id, "s": key[0], "l": key[1], "now": now}
+    params |= {f"d_{state.value}": change for state, change in delta.items()}
+    if guard:
+        params["need"] = -delta.available_change
+    stmt = _guarded_statement(tuple((state, change < 0) for state, change in delta.items()), guard)
+    return conn.execute(stmt, params).rowcount == 1
+
+
+@functools.cache
+def _guarded_statement(shape: tuple[tuple[State, bool], ...], guard: bool) -> sa.Update:
+    """One statement per shape of delta (which counters move, which go down), built once."""
+    conditions = [
+        _b.tenant_id == sa.bindparam("t"),
+        _b.sku_id == sa.bindparam("s"),
+        _b.location_id == sa.bindparam("l"),
+    ]
+    conditions += [_b[state.value] + sa.bindparam(f"d_{state.value}") >= 0 for state, down in shape if down]
+    if guard:
+        conditions.append(sa.bindparam("need") <= AVAILABLE_EXPR)
+        online = sa.select(locations.c.id).where(
+            locations.c.id == _b.location_id, locations.c.online.is_(True)
+        )
         conditions.append(online.exists())
-    values: dict[str, Any] = {s.value: _b[s.value] + d for s, d in delta.items()}
-    result = conn.execute(sa.update(balances).where(*conditions).values(updated_at=now, **values))
-    return result.rowcount == 1
+    values = {state.value: _b[state.value] + sa.bindparam(f"d_{state.value}") for state, _ in shape}
+    return sa.update(balances).where(*conditions).values(updated_at=sa.bindparam("now"), **values)
 
 
 def read_balances(conn: sa.Connection, tenant_id: int, keys: Iterable[Key]) -> dict[Key, Quantities]:
@@ -167,16 +185,23 @@ def insert_movements(
 def mark_listings_dirty(conn: sa.Connection, tenant_id: int, sku_ids: Iterable[int], now: datetime) -> None:
     """Outbox: every listing whose ATP may have moved (the SKU's own and its bundles')."""
     ids = sorted(set(sku_ids))
-    if not ids:
-        return
+    if ids:
+        conn.execute(_dirty_statement(conn.dialect.name), {"t": tenant_id, "ids": ids, "now": now})
+
+
+@functools.cache
+def _dirty_statement(dialect: str) -> sa.Update:
+    ids: sa.BindParameter[int] = sa.bindparam("ids", expanding=True)
     bundles = sa.select(bundle_components.c.bundle_sku_id).where(
         bundle_components.c.component_sku_id.in_(ids)
     )
     targets = sa.select(listings.c.id).where(
-        listings.c.tenant_id == tenant_id,
+        listings.c.tenant_id == sa.bindparam("t"),
         listings.c.dirty.is_(False),
         sa.or_(listings.c.sku_id.in_(ids), listings.c.sku_id.in_(bundles)),
     )
-    if conn.dialect.name == "postgresql":  # lock in id order so concurrent markers cannot deadlock
+    if dialect == "postgresql":  # lock in id order so concurrent markers cannot deadlock
         targets = targets.order_by(listings.c.id).with_for_update()
-    conn.execute(sa.update(listings).where(listings.c.id.in_(targets)).values(dirty=True, dirty_at=now))
+    return (
+        sa.update(listings).where(listings.c.id.in_(targets)).values(dirty=True, dirty_at=sa.bindparam("now"))
+    )

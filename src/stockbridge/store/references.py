@@ -4,8 +4,10 @@ ids, units and bundle recipes, with bulk prefetch so a batch of events costs a h
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -75,26 +77,22 @@ class ReferenceResolver:
     def names(self, sku_id: int, location_id: int) -> tuple[str, str]:
         """Codes for ids (for error messages); looked up once each."""
         if sku_id not in self._sku_codes:
-            code = self._conn.scalar(sa.select(skus.c.code).where(skus.c.id == sku_id))
+            code = self._conn.scalar(_q().sku_code, {"id": sku_id})
             self._sku_codes[sku_id] = code or f"sku#{sku_id}"
         if location_id not in self._location_codes:
-            code = self._conn.scalar(sa.select(locations.c.code).where(locations.c.id == location_id))
+            code = self._conn.scalar(_q().location_code, {"id": location_id})
             self._location_codes[location_id] = code or f"location#{location_id}"
         return self._sku_codes[sku_id], self._location_codes[location_id]
 
     def _fetch_skus(self, names: set[str], connection: str | None) -> None:
         if not names:
             return
-        refs = load_skus_where(self._conn, sa.and_(skus.c.tenant_id == self._tenant, skus.c.code.in_(names)))
+        refs = _load(self._conn, _q().skus_by_code, {"t": self._tenant, "names": sorted(names)})
         found: dict[str, SkuRef] = {ref.code: ref for ref in refs.values()}
         missing = names - found.keys()
         if missing and connection:
             alias_rows = self._conn.execute(
-                sa.select(sku_aliases.c.alias, sku_aliases.c.sku_id).where(
-                    sku_aliases.c.tenant_id == self._tenant,
-                    sku_aliases.c.connection == connection,
-                    sku_aliases.c.alias.in_(missing),
-                )
+                _q().aliases, {"t": self._tenant, "c": connection, "names": sorted(missing)}
             ).all()
             by_id = load_skus(self._conn, {sku_id for _, sku_id in alias_rows})
             found.update({alias: by_id[sku_id] for alias, sku_id in alias_rows if sku_id in by_id})
@@ -105,23 +103,15 @@ class ReferenceResolver:
     def _fetch_locations(self, names: set[str], connection: str | None) -> None:
         if not names:
             return
-        cols = (locations.c.id, locations.c.code, locations.c.online)
-        query = sa.select(locations.c.code, *cols).where(
-            locations.c.tenant_id == self._tenant, locations.c.code.in_(names)
-        )
-        found = {name: LocationRef(i, c, bool(o)) for name, i, c, o in self._conn.execute(query)}
+        params = {"t": self._tenant, "names": sorted(names)}
+        found = {
+            n: LocationRef(i, c, bool(o)) for n, i, c, o in self._conn.execute(_q().locations_by_code, params)
+        }
         missing = names - found.keys()
         if missing and connection:
-            query = (
-                sa.select(location_codes.c.external_code, *cols)
-                .join(locations, locations.c.id == location_codes.c.location_id)
-                .where(
-                    location_codes.c.tenant_id == self._tenant,
-                    location_codes.c.connection == connection,
-                    location_codes.c.external_code.in_(missing),
-                )
-            )
-            found.update({n: LocationRef(i, c, bool(o)) for n, i, c, o in self._conn.execute(query)})
+            params = {"t": self._tenant, "c": connection, "names": sorted(missing)}
+            rows = self._conn.execute(_q().locations_by_external, params)
+            found.update({n: LocationRef(i, c, bool(o)) for n, i, c, o in rows})
         self._location_codes.update({ref.id: ref.code for ref in found.values()})
         for name in names:
             self._locations[(connection, name)] = found.get(name)
@@ -129,34 +119,17 @@ class ReferenceResolver:
 
 def load_skus(conn: sa.Connection, ids: set[int]) -> dict[int, SkuRef]:
     """SKUs by id with their unit tables and bundle recipes."""
-    return load_skus_where(conn, skus.c.id.in_(ids)) if ids else {}
+    return _load(conn, _q().skus_by_id, {"ids": sorted(ids)}) if ids else {}
 
 
-def load_skus_where(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> dict[int, SkuRef]:
-    """SKUs matching `condition`, with units and recipes: two queries whatever the count."""
-    base = conn.execute(
-        sa.select(skus.c.id, skus.c.code, skus.c.is_bundle, skus.c.base_unit).where(condition)
-    ).all()
+def _load(conn: sa.Connection, base_query: sa.Select[Any], params: dict[str, Any]) -> dict[int, SkuRef]:
+    """SKUs from `base_query`, with units and recipes: two queries whatever the count."""
+    base = conn.execute(base_query, params).all()
     if not base:
         return {}
-    ids = [row.id for row in base]
-    units = sa.select(
-        sku_units.c.sku_id.label("owner"),
-        sa.literal("unit").label("kind"),
-        sku_units.c.unit.label("name"),
-        sa.literal(0).label("part"),
-        sku_units.c.factor.label("amount"),
-    ).where(sku_units.c.sku_id.in_(ids))
-    parts = sa.select(
-        bundle_components.c.bundle_sku_id,
-        sa.literal("part"),
-        sa.literal(""),
-        bundle_components.c.component_sku_id,
-        bundle_components.c.quantity,
-    ).where(bundle_components.c.bundle_sku_id.in_(ids))
     factors: dict[int, dict[str, int]] = {}
     recipes: dict[int, list[tuple[int, int]]] = {}
-    for owner, kind, name, part, amount in conn.execute(sa.union_all(units, parts)):
+    for owner, kind, name, part, amount in conn.execute(_q().details, {"ids": [row.id for row in base]}):
         if kind == "unit":
             factors.setdefault(owner, {})[name] = amount
         else:
@@ -171,3 +144,59 @@ def load_skus_where(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> d
         )
         for row in base
     }
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The lookups, built once: constructing SQLAlchemy statements costs more than running them."""
+
+    skus_by_code: sa.Select[Any]
+    skus_by_id: sa.Select[Any]
+    details: sa.CompoundSelect[Any]
+    aliases: sa.Select[Any]
+    locations_by_code: sa.Select[Any]
+    locations_by_external: sa.Select[Any]
+    sku_code: sa.Select[Any]
+    location_code: sa.Select[Any]
+
+
+@functools.cache
+def _q() -> _Queries:
+    names: sa.BindParameter[str] = sa.bindparam("names", expanding=True)
+    ids: sa.BindParameter[int] = sa.bindparam("ids", expanding=True)
+    tenant: sa.BindParameter[int] = sa.bindparam("t")
+    connection: sa.BindParameter[str] = sa.bindparam("c")
+    base = sa.select(skus.c.id, skus.c.code, skus.c.is_bundle, skus.c.base_unit)
+    units = sa.select(
+        sku_units.c.sku_id, sa.literal("unit"), sku_units.c.unit, sa.literal(0), sku_units.c.factor
+    ).where(sku_units.c.sku_id.in_(ids))
+    parts = sa.select(
+        bundle_components.c.bundle_sku_id,
+        sa.literal("part"),
+        sa.literal(""),
+        bundle_components.c.component_sku_id,
+        bundle_components.c.quantity,
+    ).where(bundle_components.c.bundle_sku_id.in_(ids))
+    place = (locations.c.id, locations.c.code, locations.c.online)
+    return _Queries(
+        skus_by_code=base.where(skus.c.tenant_id == tenant, skus.c.code.in_(names)),
+        skus_by_id=base.where(skus.c.id.in_(ids)),
+        details=sa.union_all(units, parts),
+        aliases=sa.select(sku_aliases.c.alias, sku_aliases.c.sku_id).where(
+            sku_aliases.c.tenant_id == tenant,
+            sku_aliases.c.connection == connection,
+            sku_aliases.c.alias.in_(names),
+        ),
+        locations_by_code=sa.select(locations.c.code, *place).where(
+            locations.c.tenant_id == tenant, locations.c.code.in_(names)
+        ),
+        locations_by_external=sa.select(location_codes.c.external_code, *place)
+        .join(locations, locations.c.id == location_codes.c.location_id)
+        .where(
+            location_codes.c.tenant_id == tenant,
+            location_codes.c.connection == connection,
+            location_codes.c.external_code.in_(names),
+        ),
+        sku_code=sa.select(skus.c.code).where(skus.c.id == sa.bindparam("id")),
+        location_code=sa.select(locations.c.code).where(locations.c.id == sa.bindparam("id")),
+    )
