@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from stockbridge.connectors.base import Connector, OrderCursor, OrderLine, RemoteOrder, WebhookMessage
-from stockbridge.errors import NotFoundError, UnknownReferenceError
+from stockbridge.errors import NotFoundError, UnknownReferenceError, ValidationError
 from stockbridge.services.channel_orders import ChannelOrder, MovementKind, OrderLineRef, OrderMovement
 from stockbridge.services.connections import ConnectionConfig
 from stockbridge.store.references import ReferenceResolver, SkuRef, load_skus
@@ -252,6 +252,10 @@ def to_channel_order(resolver: InboundResolver, record: ConnectionRecord, facts:
 
 
 def _line(resolver: InboundResolver, line: OrderLine, where: str) -> OrderLineRef:
+    if not isinstance(line.quantity, int) or line.quantity < 0:
+        raise ValidationError(
+            f"{where}.quantity must be a whole number of zero or more", field=f"{where}.quantity"
+        )
     sku = resolver.sku(line.item_id, line.sku, field=f"{where}.sku")
     location = resolver.location(line.location_id, field=f"{where}.location")
     return OrderLineRef(
