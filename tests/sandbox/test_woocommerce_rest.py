@@ -140,3 +140,20 @@ def test_a_refund_restocks_its_lines_and_fires_order_updated(woo: WooHarness) ->
     rest = client(woo).post(f"/orders/{order['id']}/refunds", json={"amount": "30.00", "api_restock": False})
     assert rest.status_code == 201
     assert client(woo).get(f"/orders/{order['id']}").json()["status"] == "refunded"
+
+
+def test_a_variation_without_its_own_stock_reports_the_parents(woo: WooHarness) -> None:
+    parent = (
+        client(woo)
+        .post(
+            "/products", json={"name": "Belt", "type": "variable", "manage_stock": True, "stock_quantity": 5}
+        )
+        .json()
+    )
+    variation = client(woo).post(f"/products/{parent['id']}/variations", json={"sku": "BELT-M"}).json()
+    assert (variation["manage_stock"], variation["stock_quantity"]) == ("parent", 5)
+    sale = httpx.post(
+        f"{woo.base_url}/_emulator/storefront/orders", json={"lines": [{"sku": "BELT-M", "quantity": 2}]}
+    )
+    assert sale.status_code == 201
+    assert client(woo).get(f"/products/{parent['id']}").json()["stock_quantity"] == 3

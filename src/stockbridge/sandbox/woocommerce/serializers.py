@@ -58,6 +58,10 @@ def product(store: WooStore, p: Product) -> dict[str, Any]:
 
 def variation(store: WooStore, v: Variation) -> dict[str, Any]:
     base = store.site_url
+    parent = store.products.get(v.parent_id)
+    # A variation that does not manage stock under a parent that does reports "parent" and its stock.
+    inherits = v.manage_stock is False and parent is not None and parent.manage_stock is True
+    stock = {**_stock(parent), "manage_stock": "parent"} if inherits and parent is not None else _stock(v)
     return {
         "id": v.id,
         "parent_id": v.parent_id,
@@ -70,7 +74,7 @@ def variation(store: WooStore, v: Variation) -> dict[str, Any]:
         "regular_price": money(v.regular_price),
         "sale_price": "",
         "status": v.status,
-        **_stock(v),
+        **stock,
         "attributes": v.attributes,
         "meta_data": [],
         "_links": {"self": [{"href": f"{base}/wp-json/wc/v3/products/{v.parent_id}/variations/{v.id}"}]},
