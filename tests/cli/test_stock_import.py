@@ -132,12 +132,12 @@ def test_a_row_the_database_refuses_is_quarantined_and_its_batch_still_applies(
     assert invoke("import", "catalog", str(EXAMPLES / "catalog.json"), "--db", pg_database).exit_code == 0
     path = tmp_path / "long-key.csv"
     rows = [f"receipt,MUG,WH1,{n},key-{n}" for n in range(1, 6)]
-    rows[2] = "receipt,MUG,WH1,100," + "k" * 400  # parses, but is longer than the key column
+    rows[2] = "receipt,MUG,WH1,100," + "k" * 400  # longer than the key column: refused, naming the field
     path.write_text("type,sku,location,quantity,idempotency_key\n" + "\n".join(rows) + "\n")
     code, report = _import(invoke, pg_database, path)
     assert (code, report["applied"], report["quarantined"]) == (3, 4, 1)
     (refused,) = report["rejected"]
-    assert refused["where"] == "line 4" and "the database refused the row" in refused["message"]
+    assert refused["where"] == "line 4" and "at most 300 characters" in refused["message"]
     engine = make_engine(pg_database)
     try:
         assert _on_hand(HubContext(engine), "MUG", "WH1") == 1 + 2 + 4 + 5
