@@ -226,3 +226,23 @@ def test_the_ledger_still_explains_every_balance(shop: HubContext, fake: FakeCon
     )
     process(shop, fake)
     assert verify_balances(shop) == []
+
+
+def test_the_order_state_sits_on_its_binding_row_and_the_ledger_still_guards_keys(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    from stockbridge.store.schema_sync import bindings
+
+    payload = order_payload("12", at(0), [("item-tee", "TEE", 2)])
+    deliver(shop, fake, "orders/create", payload, "evt-1")
+    process(shop, fake)
+    with shop.engine.begin() as conn:
+        (state,) = conn.execute(
+            sa.select(bindings.c.extra).where(bindings.c.object_type == "order")
+        ).scalars()
+        assert state["keys"] == [KEY + "12:sale"] and state["committed"][0][2] == 2
+        conn.execute(sa.delete(bindings).where(bindings.c.object_type == "order"))  # the state is lost
+    deliver(shop, fake, "orders/updated", payload, "evt-2")
+    assert process(shop, fake) == {"done": 1}
+    assert order_events(shop, "12") == [("sale", KEY + "12:sale")]
+    assert balance(shop, "TEE", "WH1").committed == 2

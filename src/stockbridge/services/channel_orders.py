@@ -3,9 +3,10 @@
 The channel has already taken the order, so nothing here refuses stock: a sale the hub could not
 cover is still committed (available goes negative where it landed) and flagged as a channel
 oversell on its ledger event. Each fact becomes one ledger event whose idempotency key is derived
-from the platform's ids (`{platform}:{connection}:order:{id}:sale|cancel|{kind}:{movement id}`),
-and the order's own events are the memory of what was applied: the units still committed to an
-order are the sum of its events' `committed` movements. A message may therefore arrive twice,
+from the platform's ids (`{platform}:{connection}:order:{id}:sale|cancel|{kind}:{movement id}`).
+What was applied to an order (its keys, the units still committed to it) is kept on the order's
+row in `bindings` (object type `order`), written with its events; locking that row serialises
+one order's facts. A message may therefore arrive twice,
 late or before the order itself; every fact moves a balance at most once. Mapping channel ids to
 SKUs and locations is the caller's job (sync.inbound_bindings); this module speaks hub ids.
 """
@@ -19,6 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from stockbridge.domain.events import EventType, content_hash
 from stockbridge.domain.quantities import Delta, Quantities, State
@@ -30,17 +32,18 @@ from stockbridge.store.schema import (
     channel_locations,
     channels,
     inventory_events,
-    inventory_movements,
     listing_locations,
     listings,
     locations,
 )
+from stockbridge.store.schema_sync import bindings
 
 logger = logging.getLogger(__name__)
 Key = tuple[int, int]  # (sku_id, location_id)
 # Not (yet) an EventType: the committed units of a cancelled order line going back to available.
 SALE_CANCELLED = "sale_cancelled"
 OVERSELL_REASON = "channel oversell"
+ORDER_BINDING = "order"
 MovementKind = Literal["fulfilment", "return", "release"]
 _TYPES: dict[str, str] = {"fulfilment": EventType.FULFIL.value, "return": EventType.RETURN.value}
 
@@ -70,6 +73,7 @@ class OrderMovement:
 @dataclass(frozen=True)
 class ChannelOrder:
     source: str  # "{platform}:{connection}"
+    connection_id: int
     order_id: str
     channel: str | None
     lines: tuple[OrderLineRef, ...] | None  # None: this message does not carry the order's lines
@@ -95,19 +99,38 @@ class OrderOutcome:
 
 @dataclass
 class _History:
-    keys: set[str]
-    committed: dict[Key, int]  # units still committed to this order, per (sku, location)
-    sold_at: dict[int, list[int]]  # sku -> locations its sale committed at, in order
+    """What the hub has recorded of one order: its event keys, the units still committed to it
+    per (sku, location), and where each SKU was sold. Kept as the `extra` of the order's row in
+    `bindings` (object type `order`), written in the same transaction as the events it sums."""
+
+    keys: set[str] = field(default_factory=set)
+    committed: dict[Key, int] = field(default_factory=dict)
+    sold_at: dict[int, list[int]] = field(default_factory=dict)
 
     def take(self, changes: Mapping[Key, Delta]) -> None:
         for key, delta in changes.items():
             self.committed[key] = self.committed.get(key, 0) + delta.get(State.COMMITTED)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "keys": sorted(self.keys),
+            "committed": [[s, loc, q] for (s, loc), q in sorted(self.committed.items()) if q],
+            "sold_at": [[s, locs] for s, locs in sorted(self.sold_at.items())],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> _History:
+        data = data if isinstance(data, dict) else {}
+        return cls(
+            set(data.get("keys", ())),
+            {(int(s), int(loc)): int(q) for s, loc, q in data.get("committed", ())},
+            {int(s): [int(loc) for loc in locs] for s, locs in data.get("sold_at", ())},
+        )
+
 
 def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> OrderOutcome:
     """Apply every fact of `order` not yet recorded, inside the caller's transaction."""
-    _lock_order(conn, order.prefix)
-    history = _load_history(conn, ctx.tenant_id, order.prefix)
+    history = _open_history(conn, ctx, order)
     writer = _Writer(conn, ctx, order)
     outcome = OrderOutcome()
     sale = order.key("sale")
@@ -118,6 +141,7 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
         changes = _sale_changes(conn, ctx, order)
         outcome.oversold = writer.append(EventType.SALE.value, sale, changes, sale=True)
         history.take(changes)
+        history.keys.add(sale)
         for sku_id, location_id in changes:
             history.sold_at.setdefault(sku_id, []).append(location_id)
         outcome.applied.append(sale)
@@ -128,6 +152,8 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
         _apply_once(writer, history, outcome, key, movement.kind, movement.lines)
     if order.cancelled:
         _apply_once(writer, history, outcome, order.key("cancel"), "cancel", ())
+    if outcome.applied:
+        _save_history(conn, ctx, order, history)
     return outcome
 
 
@@ -221,10 +247,12 @@ class _Writer:
         oversold = [
             self._oversold(k, before[k], after[k]) for k in changes if sale and after[k].available < 0
         ]
-        payload = self._payload(event_type, key, changes, oversold, unmatched or [])
-        reason = f"{OVERSELL_REASON}: {len(oversold)} line(s) beyond available" if oversold else None
+        extra = {"oversold": oversold} if oversold else {}
+        row = self._row(
+            event_type, key, changes, extra | ({"unmatched": unmatched} if unmatched else {}), now
+        )
         ledger.write_balances(conn, tenant, after, now)
-        (event_id,) = ledger.insert_events(conn, [self._row(event_type, key, payload, reason, now)])
+        (event_id,) = ledger.insert_events(conn, [row])
         ledger.insert_movements(conn, tenant, ((event_id, k, d) for k, d in changes.items() if d))
         ledger.mark_listings_dirty(conn, tenant, {s for s, _ in changes}, now)
         if oversold:
@@ -238,43 +266,38 @@ class _Writer:
         sold = after.committed - before.committed
         return {"sku": sku, "location": location, "sold": sold, "available_before": before.available}
 
-    def _payload(
-        self,
-        event_type: str,
-        key: str,
-        changes: Mapping[Key, Delta],
-        oversold: list[dict[str, Any]],
-        unmatched: list[dict[str, int]],
+    def _row(
+        self, event_type: str, key: str, changes: Mapping[Key, Delta], extra: dict[str, Any], now: datetime
     ) -> dict[str, Any]:
-        lines = []
-        for (sku_id, location_id), delta in sorted(changes.items()):
-            sku, location = self.names.names(sku_id, location_id)
-            lines.append({"sku": sku, "location": location, **{s.value: v for s, v in delta.items()}})
-        occurred = self.order.occurred_at
-        return {
+        lines = [
+            {"sku": sku, "location": loc, **{s.value: v for s, v in delta.items()}}
+            for (sku, loc), delta in ((self.names.names(*k), d) for k, d in sorted(changes.items()))
+        ]
+        order, occurred = self.order, self.order.occurred_at
+        payload = {
             "type": event_type,
             "idempotency_key": key,
-            "source": self.order.source,
-            "reference": self.order.order_id,
+            "source": order.source,
+            "reference": order.order_id,
             "occurred_at": occurred.isoformat() if occurred else None,
             "lines": lines,
-            **({"oversold": oversold} if oversold else {}),
-            **({"unmatched": unmatched} if unmatched else {}),
+            **extra,
         }
-
-    def _row(
-        self, event_type: str, key: str, payload: dict[str, Any], reason: str | None, now: datetime
-    ) -> dict[str, Any]:
+        reason = (
+            f"{OVERSELL_REASON}: {len(extra['oversold'])} line(s) beyond available"
+            if "oversold" in extra
+            else None
+        )
         return {
             "tenant_id": self.ctx.tenant_id,
             "idempotency_key": key,
             "payload_hash": content_hash(payload),
             "type": event_type,
-            "source": self.order.source,
-            "reference": f"order {self.order.order_id}",
+            "source": order.source,
+            "reference": f"order {order.order_id}",
             "reason": reason,
             "payload": payload,
-            "occurred_at": self.order.occurred_at,
+            "occurred_at": occurred,
             "recorded_at": now,
         }
 
@@ -342,29 +365,49 @@ def _channel_locations(conn: sa.Connection, tenant_id: int, channel: str | None,
     return list(conn.scalars(query.order_by(locations.c.id)))
 
 
-def _lock_order(conn: sa.Connection, prefix: str) -> None:
-    """Facts of one order apply one transaction at a time (SQLite already has one writer)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(prefix, 0))))
+def _state_key(ctx: HubContext, order: ChannelOrder) -> list[sa.ColumnElement[bool]]:
+    b = bindings.c
+    return [
+        b.tenant_id == ctx.tenant_id,
+        b.connection_id == order.connection_id,
+        b.object_type == ORDER_BINDING,
+        b.external_id == order.order_id,
+    ]
 
 
-def _load_history(conn: sa.Connection, tenant_id: int, prefix: str) -> _History:
-    e, m = inventory_events.c, inventory_movements.c
-    mine = (e.tenant_id == tenant_id) & e.idempotency_key.startswith(prefix, autoescape=True)
-    keys = set(conn.scalars(sa.select(e.idempotency_key).where(mine)))
-    history = _History(keys, {}, {})
-    rows = conn.execute(
-        sa.select(e.type, m.sku_id, m.location_id, m.delta)
-        .join(inventory_movements, m.event_id == e.id)
-        .where(mine, m.state == "committed")
-        .order_by(m.id)
+def _open_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> _History:
+    """The order's state row, created if new and locked, so that the facts of one order apply one
+    transaction at a time (SQLite has one writer anyway). Keys already in the ledger count as
+    recorded even if the state lost them: an event is never appended twice."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    row = {
+        "tenant_id": ctx.tenant_id,
+        "connection_id": order.connection_id,
+        "object_type": ORDER_BINDING,
+        "external_id": order.order_id,
+        "internal_id": order.order_id[:100],
+        "extra": {},
+        "synced_at": ctx.clock.now(),
+    }
+    conn.execute(dialect.insert(bindings).values(row).on_conflict_do_nothing())
+    query = sa.select(bindings.c.extra).where(*_state_key(ctx, order))
+    history = _History.from_json(conn.scalar(query.with_for_update() if dialect is postgresql else query))
+    candidates = [order.key("sale"), order.key("cancel")]
+    candidates += [order.key(m.kind, m.movement_id) for m in order.movements]
+    e = inventory_events.c
+    recorded = conn.scalars(
+        sa.select(e.idempotency_key).where(e.tenant_id == ctx.tenant_id, e.idempotency_key.in_(candidates))
     )
-    for event_type, sku_id, location_id, delta in rows:
-        key = (int(sku_id), int(location_id))
-        history.committed[key] = history.committed.get(key, 0) + int(delta)
-        if event_type == EventType.SALE.value:
-            history.sold_at.setdefault(key[0], []).append(key[1])
+    history.keys.update(recorded)
     return history
+
+
+def _save_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder, history: _History) -> None:
+    conn.execute(
+        sa.update(bindings)
+        .where(*_state_key(ctx, order))
+        .values(extra=history.to_json(), synced_at=ctx.clock.now())
+    )
 
 
 def list_oversells(ctx: HubContext, *, limit: int = 100) -> list[dict[str, Any]]:

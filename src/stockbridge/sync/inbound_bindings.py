@@ -242,6 +242,7 @@ def to_channel_order(resolver: InboundResolver, record: ConnectionRecord, facts:
     )
     return ChannelOrder(
         source=record.source,
+        connection_id=record.id,
         order_id=facts.order_id,
         channel=record.channel,
         lines=lines,
