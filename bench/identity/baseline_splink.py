@@ -23,7 +23,7 @@ from stockbridge.identity.normalise import StoreContext, normalise_record
 from stockbridge.identity.records import CustomerRecord
 
 FIELDS = ("first_name", "last_name", "email", "phone", "street", "city", "postcode", "date_of_birth")
-THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.5, 0.8, 0.9, 0.95, 0.99)
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def run_splink(records: Sequence[CustomerRecord], truth: Sequence[str], country:
     for key in (("first_name", "last_name"), ("email",), ("postcode",), ("date_of_birth",)):
         if _present(df, *key):
             linker.training.estimate_parameters_using_expectation_maximisation(block_on(*key))
-    predictions = linker.inference.predict(threshold_match_probability=0.3)
+    predictions = linker.inference.predict(threshold_match_probability=0.05)
     labelled: dict[float, list[int]] = {}
     for threshold in THRESHOLDS:
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)

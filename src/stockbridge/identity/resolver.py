@@ -7,6 +7,7 @@ persistence of merge decisions in `merges` and `store`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,8 @@ from stockbridge.identity.fellegi_sunter import (
 from stockbridge.identity.normalise import StoreContext, normalise_record
 from stockbridge.identity.records import CustomerRecord
 from stockbridge.identity.scoring import score_pairs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,15 @@ def resolve(
 
     plan = ClusterPlan(config.threshold, config.max_component)
     cluster_of = cluster_records(columns.size, left, right, probability, scorer, plan)
+    log.info(
+        "resolved customers",
+        extra={
+            "records": columns.size,
+            "candidate_pairs": len(left),
+            "prior": model.prior,
+            "clusters": len(np.unique(cluster_of)),
+        },
+    )
     return Resolution([r.id for r in records], cluster_of, left, right, levels, probability, model, columns)
 
 
