@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import httpx
+import pytest
 
 from stockbridge.sandbox.server import EmulatorServer, ThreadedEmulatorServer
 from stockbridge.sandbox.shopify import DEFAULT_TOKEN, ShopifyEmulator
@@ -40,3 +42,14 @@ def test_two_threaded_emulators_run_side_by_side_and_stop_cleanly() -> None:
         shop.stop()
         woo.stop()
     shop.stop()  # stopping twice is harmless
+
+
+def test_a_paused_emulator_refuses_connections_and_comes_back_on_the_same_port() -> None:
+    with ThreadedEmulatorServer(WooCommerceEmulator()) as server:
+        url = f"{server.base_url}/_emulator/health"
+        assert httpx.get(url).status_code == 200
+        server.refuse_connections()
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(url)
+        server.accept_connections()
+        assert httpx.get(url).status_code == 200

@@ -5,7 +5,9 @@ the fault middleware (downtime as 503 or a dropped connection, a share of 5xx, a
 hard throttling where the platform has no in-band throttle, responses lost after the work was done),
 the admin surface under `/_emulator/` (faults, counters, full state, webhook subscriptions and a
 drain), and two ways to run: `EmulatorServer` (async context manager on the caller's loop) and
-`ThreadedEmulatorServer` (its own loop in a background thread, for synchronous clients).
+`ThreadedEmulatorServer` (its own loop in a background thread, for synchronous clients). Both can
+refuse connections outright (`refuse_connections` / `accept_connections`), the in-process form of
+a platform that is down; over HTTP, `down_mode: "drop"` cuts accepted connections instead.
 Admin paths never see faults.
 """
 
@@ -190,6 +192,7 @@ class EmulatorServer:
         self.port = port
         self.ssl_context = ssl_context
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
 
     @property
     def base_url(self) -> str:
@@ -201,14 +204,30 @@ class EmulatorServer:
     async def start(self) -> str:
         self._runner = web.AppRunner(self.emulator.build_app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
-        await site.start()
+        await self._listen()
         self.port = int(self._runner.addresses[0][1])
         self.emulator.webhooks.release_backlog()
         return self.base_url
 
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
+        await self._site.start()
+
+    async def refuse_connections(self) -> None:
+        """Close the listening socket: new connections are refused (the admin surface too)."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port after `refuse_connections`."""
+        if self._site is None:
+            await self._listen()
+
     async def stop(self) -> None:
         await self.emulator.webhooks.close()
+        self._site = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -273,6 +292,12 @@ class ThreadedEmulatorServer:
 
     def drain_webhooks(self) -> int:
         return self.run(self.emulator.webhooks.drain())
+
+    def refuse_connections(self) -> None:
+        self.run(self._server.refuse_connections())
+
+    def accept_connections(self) -> None:
+        self.run(self._server.accept_connections())
 
     def __enter__(self) -> ThreadedEmulatorServer:
         self.start()
