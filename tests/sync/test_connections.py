@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from stockbridge.connectors.base import RemoteLocation, RemoteVariant
-from stockbridge.errors import ConflictError
+from stockbridge.errors import ConflictError, ValidationError
 from stockbridge.services.bindings import (
     bind,
     bind_catalog,
@@ -26,6 +26,7 @@ from stockbridge.services.connections import (
     register_connection,
 )
 from stockbridge.services.context import HubContext
+from stockbridge.sync.connectors import UnsupportedPlatformError, installed_connector
 from stockbridge.sync.discovery import discover
 from tests.sync.helpers import CHANNEL, CONNECTION, fake_for, hub_with_channel, sku_id
 
@@ -117,3 +118,29 @@ def test_a_sku_re_created_on_the_channel_moves_its_binding(ctx: HubContext) -> N
     bind_catalog(ctx, CONNECTION, [RemoteVariant("old", "A")], [])
     bind_catalog(ctx, CONNECTION, [RemoteVariant("new", "A")], [])
     assert [b.external_id for b in list_bindings(ctx, CONNECTION, "sku")] == ["new"]
+
+
+def test_an_unknown_platform_has_no_connector_and_a_bad_shopify_connection_names_its_fields(
+    ctx: HubContext,
+) -> None:
+    hub_with_channel(ctx, [])
+    with pytest.raises(UnsupportedPlatformError, match="'fake'"):
+        installed_connector(load_connection_config(ctx, CONNECTION))
+    register_connection(
+        ctx, ConnectionSpec("shop", "shopify", None, "", {"shop_domain": "not a shop"}, {"access_token": "t"})
+    )
+    with pytest.raises(ValidationError, match="api_secret"):
+        installed_connector(load_connection_config(ctx, "shop"))
+    register_connection(
+        ctx,
+        ConnectionSpec(
+            "shop",
+            "shopify",
+            None,
+            "",
+            {"shop_domain": "not a shop"},
+            {"access_token": "t", "api_secret": "s"},
+        ),
+    )
+    with pytest.raises(ValidationError, match="invalid Shopify connection 'shop': shop_domain"):
+        installed_connector(load_connection_config(ctx, "shop"))

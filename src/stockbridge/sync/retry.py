@@ -6,6 +6,9 @@ platform's own wait for throttling.
     anything else       raised at once (auth and permanent errors are not the retry's business)
 
 Sleep and randomness are injected, so tests run in no time and can assert every wait.
+Layering: a connector's HTTP client already retries single requests (`connectors.http`); this
+retries the whole operation once the connector gives up, so the default stays small (3 attempts),
+and what still fails counts once against the channel's circuit breaker.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
+    max_attempts: int = 3
     base_delay_s: float = 0.2
     max_delay_s: float = 30.0
     throttle_jitter_s: float = 0.05

@@ -5,7 +5,8 @@ connector through the injected `ConnectorFactory`, and run push rounds for all o
 concurrently. A connection keeps getting rounds within a tick while its last round filled the
 claim limit or converged a stale compare-and-set (so a stale write is retried at once, not a
 tick later), up to `max_rounds_per_tick`. Reconciliation runs per connection every
-`reconcile_interval_s` on the injected clock (None: never; on demand through the CLI).
+`reconcile_interval_s` on the injected clock (None: never; on demand through the CLI); the first
+tick reconciles at once, which also heals listings a crashed process had claimed but not pushed.
 
 Failures stay inside their connection: a connector that cannot be built or a round that raises
 is logged with its connection and retried next tick; other channels carry on. Shutdown is
