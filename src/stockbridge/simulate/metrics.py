@@ -17,13 +17,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 PROPAGATION = "stockbridge_sync_propagation_seconds"
 API_CALLS = "stockbridge_sync_api_calls"
+LEVELS = "stockbridge_sync_levels"
 
 
 @dataclass
 class WorkerSamples:
     buckets: Counter[float] = field(default_factory=Counter)  # cumulative count per upper bound
     api_calls: Counter[str] = field(default_factory=Counter)  # by outcome
-    dirty: int = 0
+    levels: Counter[str] = field(default_factory=Counter)  # level changes by channel:outcome
 
     def add(self, text: str, sign: int = 1) -> None:
         """Add one scrape (or take it away with `sign=-1`: a baseline taken before trading)."""
@@ -33,6 +34,9 @@ class WorkerSamples:
                     self.buckets[float(sample.labels["le"])] += sign * int(sample.value)
                 elif sample.name == API_CALLS + "_total":
                     self.api_calls[sample.labels.get("outcome", "")] += sign * int(sample.value)
+                elif sample.name == LEVELS + "_total":
+                    key = f"{sample.labels.get('channel', '')}:{sample.labels.get('outcome', '')}"
+                    self.levels[key] += sign * int(sample.value)
 
     def quantiles_ms(self) -> dict[str, float | None]:
         return {

@@ -100,25 +100,26 @@ def _env() -> dict[str, str]:
     return env
 
 
-def start_emulator(platform: str, folder: Path) -> tuple[Child, str]:
-    """`python -m stockbridge.sandbox PLATFORM --port 0`; returns the child and its base URL."""
-    log_path = folder / f"{platform}.log"
-    child = Child(
-        platform, [sys.executable, "-m", "stockbridge.sandbox", platform, "--port", "0"], log_path, _env()
-    )
+def launch_emulator(platform: str, folder: Path) -> Child:
+    """`python -m stockbridge.sandbox PLATFORM --port 0`, started (see `emulator_url`)."""
+    argv = [sys.executable, "-m", "stockbridge.sandbox", platform, "--port", "0"]
+    child = Child(platform, argv, folder / f"{platform}.log", _env())
     child.start()
+    return child
+
+
+def emulator_url(child: Child) -> str:
+    """Wait for the emulator's `listening on <url>` line; its base URL."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        for line in log_path.read_text(errors="replace").splitlines():
+        text = child.log_path.read_text(errors="replace")
+        for line in text.splitlines():
             if line.startswith("listening on "):
-                return child, line.removeprefix("listening on ").strip()
+                return line.removeprefix("listening on ").strip()
         if not child.alive:
-            raise ProcessStartError(
-                f"{platform} emulator exited: {log_path.read_text(errors='replace')[-800:]}"
-            )
+            raise ProcessStartError(f"{child.name} emulator exited: {text[-800:]}")
         time.sleep(0.05)
-    child.stop()
-    raise ProcessStartError(f"{platform} emulator did not start within {START_TIMEOUT_S}s")
+    raise ProcessStartError(f"{child.name} emulator did not start within {START_TIMEOUT_S}s")
 
 
 def wait_http_ok(url: str, child: Child, timeout_s: float = START_TIMEOUT_S) -> None:
@@ -167,8 +168,10 @@ class HubProcesses:
         worker_argv = [sys.executable, "-m", module, "worker", "--db", self.database_url]
         worker_argv += ["--metrics-port", str(self.metrics_port), *self.worker_args]
         self.worker = Child("worker", worker_argv, self.folder / "hub-worker.log", env)
-        self.start_api()
-        self.start_worker()
+        self.api.start()
+        self.worker.start()  # both boot at once; then wait for each
+        wait_http_ok(f"{self.api_url}/healthz", self.api)
+        wait_http_ok(self.metrics_url, self.worker)
 
     def start_api(self) -> None:
         assert self.api is not None
@@ -198,8 +201,9 @@ class EmulatorSet:
 
     def start(self, platforms: list[str]) -> None:
         for platform in platforms:
-            child, url = start_emulator(platform, self.folder)
-            self.children[platform], self.urls[platform] = child, url
+            self.children[platform] = launch_emulator(platform, self.folder)
+        for platform in platforms:
+            self.urls[platform] = emulator_url(self.children[platform])
 
     def close(self) -> None:
         for child in self.children.values():

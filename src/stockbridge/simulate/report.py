@@ -59,6 +59,7 @@ def build_report(live: Live, result: AuditResult, wall_s: float) -> RunReport:
         "propagation_ms": live.samples.quantiles_ms(),
         "api_calls": api_calls,
         "api_calls_by_outcome": dict(live.samples.api_calls),
+        "level_changes": dict(live.samples.levels),
         "platform_requests": {
             k: v - live.requests_at_start.get(k, 0) for k, v in live.requests_at_end.items()
         },

@@ -19,7 +19,7 @@ import contextlib
 import random
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,8 @@ class RunOptions:
     folder: Path | None = None  # a temporary folder when None
     quiesce_timeout_s: float = QUIESCE_TIMEOUT_S
     progress: Progress | None = None
-    on_ready: Callable[[HubProcesses], None] | None = None
+    on_ready: Callable[[HubProcesses, dict[str, str]], None] | None = None  # hub, store URLs
+    after_report: Callable[[RunReport], Awaitable[None]] | None = None  # before teardown
 
 
 @dataclass
@@ -107,11 +108,13 @@ async def _run_in(options: RunOptions, folder: Path) -> RunReport:
             await _setup(live, database_url)
             await _trade(live)
             await _quiesce(live)
-            result = await _audit(live)
+            report = build_report(live, await _audit(live), time.monotonic() - started)
+            if options.after_report is not None:
+                await options.after_report(report)
         finally:
             await asyncio.to_thread(hub.close)
             await asyncio.to_thread(emulators.close)
-    return build_report(live, result, time.monotonic() - started)
+    return report
 
 
 async def _setup(live: Live, database_url: str) -> None:
@@ -144,7 +147,7 @@ async def _setup(live: Live, database_url: str) -> None:
     live.say("opening stock received; waiting for the stores to show it")
     await quiesce.wait_converged(live, timeout_s=live.options.quiesce_timeout_s)
     if live.options.on_ready is not None:
-        live.options.on_ready(live.hub)
+        live.options.on_ready(live.hub, dict(live.emulators.urls))
 
 
 async def _trade(live: Live) -> None:

@@ -168,8 +168,27 @@ SCENARIOS: dict[str, Scenario] = {
             stock_per_warehouse=200,
             warehouse=WarehouseWork(ship_every_s=1.0, receipts_per_s=0.5),
         ),
+        Scenario(
+            "trading-day",
+            "The demo: a day of trading with a flash sale on one SKU, returns, transfers, lossy webhooks "
+            "and one crash of the hub's worker.",
+            duration_s=20.0,
+            rate=25.0,
+            sku_count=8,
+            hot_sku_share=0.4,
+            hot_stock_per_warehouse=30,
+            share_percent=40,
+            warehouse=WarehouseWork(
+                ship_every_s=1.0, receipts_per_s=0.3, returns_per_s=0.3, transfers_per_s=0.2, counts_per_s=0.2
+            ),
+            faults=(
+                *(FaultWindow("webhook_chaos", p, 0.0, 1.0, {"webhook_drop_rate": 0.05}) for p in PLATFORMS),
+                FaultWindow("kill_worker", "hub", 0.4, 0.6),
+            ),
+        ),
     )
 }
+DEMO_SCENARIO = "trading-day"
 
 
 def get_scenario(name: str) -> Scenario:

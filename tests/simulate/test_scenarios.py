@@ -1,0 +1,85 @@
+"""Short runs of every scenario with fixed seeds, the hub in its real processes against the
+emulated stores: nothing oversold, nothing lost or applied twice, every channel converged, the
+ledger consistent and the hub's balances equal to what the warehouses and channels recorded.
+
+Each run stops every process it started, also when it fails. Properties only, no timings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stockbridge.simulate.report import RunReport
+from stockbridge.simulate.runner import RunOptions, run
+from stockbridge.simulate.scenarios import get_scenario
+
+pytestmark = pytest.mark.timeout(240)
+SEED = 11
+
+
+def short_run(name: str, duration: float, rate: float, folder: Path) -> RunReport:
+    scenario = get_scenario(name).with_overrides(duration, rate)
+    return run(RunOptions(scenario, SEED, folder=folder, quiesce_timeout_s=90))
+
+
+def assert_sound(report: RunReport, *, oversell_allowed: bool = False) -> None:
+    d = report.data
+    assert d["orders_accepted"] > 0
+    assert d["events_lost"] == 0, d["per_sku"]
+    assert d["applied_twice_units"] == 0, d["per_sku"]
+    assert d["final_drift_units"] == 0, d["drifts"]
+    assert d["converged"] and d["quiesced"]
+    assert d["ledger_consistent"]
+    assert d["balance_mismatch_units"] == 0, d["per_sku"]
+    if not oversell_allowed:
+        assert d["oversold_units"] == 0, d["per_sku"]
+
+
+@pytest.mark.parametrize(
+    ("name", "duration", "rate", "fault"),
+    [
+        ("channel-outage", 4.0, 10.0, "channel_down"),
+        ("throttle", 3.0, 10.0, "throttle"),
+        ("warehouse-outage", 3.0, 10.0, "location_offline"),
+    ],
+)
+def test_faults_neither_oversell_nor_lose_and_every_channel_converges(
+    name: str, duration: float, rate: float, fault: str, tmp_path: Path
+) -> None:
+    report = short_run(name, duration, rate, tmp_path)
+    assert_sound(report)
+    assert report.data["faults_injected"][fault] >= 1
+
+
+def test_duplicated_webhooks_are_acknowledged_and_dropped(tmp_path: Path) -> None:
+    report = short_run("webhook-chaos", 3.0, 15.0, tmp_path)
+    assert_sound(report)
+    assert report.data["faults_injected"]["webhook_chaos"] == 2
+    assert report.data["duplicates_dropped"] > 0
+
+
+def test_killed_hub_processes_come_back_and_nothing_is_applied_twice(tmp_path: Path) -> None:
+    report = short_run("crash-restart", 4.0, 10.0, tmp_path)
+    assert_sound(report)
+    assert report.data["faults_injected"] == {"kill_api": 2, "kill_worker": 3}
+    assert report.data["hub_restarts"] == {"api": 2, "worker": 3}
+
+
+def test_returns_transfers_and_counts_keep_the_books_equal(tmp_path: Path) -> None:
+    report = short_run("returns-and-transfers", 4.0, 10.0, tmp_path)
+    assert_sound(report)
+    assert sum(row["shipped"] for row in report.data["per_sku"].values()) > 0
+
+
+def test_a_flash_sale_loses_nothing_and_converges(tmp_path: Path) -> None:
+    report = short_run("flash-sale", 2.0, 150.0, tmp_path)
+    assert_sound(report, oversell_allowed=True)
+    assert report.data["orders_rejected"] > 0, "the crowd outnumbers the stock"
+    if report.data["oversold_units"] > 0:
+        pytest.xfail(
+            f"known: the channels oversold {report.data['oversold_units']} units under contention "
+            "(Shopify stale compare-and-set re-pushes an absolute level; WooCommerce read-then-write "
+            "window) — see docs/benchmarks.md, Trading simulator"
+        )
