@@ -144,3 +144,18 @@ def test_an_unknown_platform_has_no_connector_and_a_bad_shopify_connection_names
     )
     with pytest.raises(ValidationError, match="invalid Shopify connection 'shop': shop_domain"):
         installed_connector(load_connection_config(ctx, "shop"))
+
+
+def test_no_secret_reaches_the_logs_of_a_push_round(
+    ctx: HubContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    from stockbridge.sync.pusher import Pusher
+    from tests.sync.helpers import set_stock
+
+    view = hub_with_channel(ctx, ["A"])
+    set_stock(ctx, "A", 1)
+    with caplog.at_level("DEBUG"):
+        report = asyncio.run(Pusher(ctx).push_round(view, fake_for(["A"])))
+        load_connection_config(ctx, CONNECTION)
+    assert report.applied == 1 and "push round fake-shop" in caplog.text
+    assert "s3cret" not in caplog.text
