@@ -156,3 +156,12 @@ def test_node_and_nodes_resolve_any_supported_gid(shopify: ShopifyHarness) -> No
         {"__typename": "InventoryLevel", "isActive": True},
         None,
     ]
+
+
+def test_a_cursor_survives_its_record_leaving_the_list(shopify: ShopifyHarness) -> None:
+    query = """query($after: String) { products(first: 1, after: $after) { nodes { title } pageInfo { endCursor } } }"""
+    first = shopify.gql(query, {"after": None})["data"]["products"]
+    assert first["nodes"] == [{"title": "Tee"}]
+    shopify.server.call(lambda: shopify.emulator.store.products.pop(min(shopify.emulator.store.products)))
+    after = shopify.gql(query, {"after": first["pageInfo"]["endCursor"]})["data"]["products"]
+    assert after["nodes"] == [{"title": "Mug"}]

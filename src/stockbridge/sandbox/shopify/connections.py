@@ -57,9 +57,11 @@ def paginate(
     ids = [id_of(item) for item in items]
     start, end = 0, len(items)
     if after is not None:
-        start = _position(ids, decode_cursor(after)) + 1
+        cursor_id = decode_cursor(after)
+        start = ids.index(cursor_id) + 1 if cursor_id in ids else _gap(ids, cursor_id)
     if before is not None:
-        end = _position(ids, decode_cursor(before))
+        cursor_id = decode_cursor(before)
+        end = ids.index(cursor_id) if cursor_id in ids else _gap(ids, cursor_id)
     window = list(items[start:end])
     has_next = has_previous = False
     if first is not None:
@@ -84,12 +86,9 @@ def paginate(
     }
 
 
-def _position(ids: list[int], record_id: int) -> int:
-    try:
-        return ids.index(record_id)
-    except ValueError:
-        # The record left the result set; place the cursor by id order, as ids are monotonic.
-        return sum(1 for i in ids if i < record_id) - (0 if record_id in ids else 1)
+def _gap(ids: list[int], record_id: int) -> int:
+    """Where a cursor's record would sit if it left the list meanwhile (ids grow over time)."""
+    return sum(1 for i in ids if i < record_id)
 
 
 @dataclass(frozen=True)
