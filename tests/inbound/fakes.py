@@ -45,7 +45,7 @@ def webhook(
     headers = {
         "Content-Type": "application/json",
         "X-Fake-Topic": topic,
-        "X-Fake-Event-Id": event_id or f"evt-{next(_ids)}",
+        "X-Fake-Event-Id": event_id or f"auto-{next(_ids)}",
         "X-Fake-Hmac-Sha256": sign(body, secret),
     }
     return body, headers

@@ -42,3 +42,31 @@ def test_a_row_claimed_by_another_worker_is_skipped_not_waited_on(
         assert [r.status for r in inbox_rows(shop)] == ["pending", "done"]
     assert process_inbox(shop, fake.for_config).counts == {"done": 1}
     assert balance(shop, "TEE", "WH1").committed == 3
+
+
+def test_workers_racing_over_duplicates_of_one_order_apply_it_once(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    import threading
+
+    payload = order_payload("R", at(0), [("item-tee", "TEE", 2), (None, "MUG", 1)])
+    for n in range(6):
+        deliver(shop, fake, "orders/updated", payload, f"evt-{n}")
+    deliver(
+        shop, fake, "orders/cancelled", order_payload("R", at(1), [("item-tee", "TEE", 2)], cancelled=True)
+    )
+    results: list[dict[str, int]] = []
+    workers = [
+        threading.Thread(target=lambda: results.append(process_inbox(shop, fake.for_config).counts))
+        for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sum(r.get("done", 0) for r in results) == 7, (
+        results,
+        [(r.id, r.status, r.error) for r in inbox_rows(shop)],
+    )
+    assert [t for t, _ in order_events(shop, "R")] == ["sale", "sale_cancelled"]
+    assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (0, 0)
