@@ -11,7 +11,7 @@ from stockbridge.connectors.base import LevelChange
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.availability import listing_atp
 from stockbridge.services.context import HubContext
-from stockbridge.sync.outbox import claim_dirty
+from stockbridge.sync.outbox import claim_dirty, shift_acknowledged
 from stockbridge.sync.pusher import Pusher
 from tests.sync.helpers import (
     CHANNEL,
@@ -22,6 +22,7 @@ from tests.sync.helpers import (
     item_of,
     sell_in_hub,
     set_stock,
+    sku_id,
     sync_row,
 )
 
@@ -199,3 +200,24 @@ def test_an_unchanged_level_needs_no_call(ctx: HubContext, pusher: Pusher, clock
 
     assert (report.unchanged, fake.calls, sync_row(ctx, "A")["acked_quantity"]) == (1, [], 4)
     clear_all_dirty(ctx)
+
+
+def test_a_sale_the_channel_took_itself_shifts_the_base_so_a_delta_does_not_apply_it_twice(
+    ctx: HubContext, pusher: Pusher
+) -> None:
+    view = hub_with_channel(ctx, ["A", "B"])
+    fake = fake_for(["A", "B"], start=0, cas=False)
+    set_stock(ctx, "A", 12)
+    set_stock(ctx, "B", 12)
+    asyncio.run(pusher.push_round(view, fake))
+    fake.sell(item_of("A"), 3)  # both channels' shoppers buy 3; the shop applied it already
+    fake.sell(item_of("B"), 3)
+    sell_in_hub(ctx, "B", 3)  # B's order reaches the hub without shifting the base
+    sell_in_hub(ctx, "A", 3)  # A's order reaches the hub the way inbound should record it
+    assert view.channel_id is not None
+    ctx.write(lambda conn: shift_acknowledged(conn, view.channel_id, {sku_id(ctx, "A"): -3}))
+
+    report = asyncio.run(pusher.push_round(view, fake))
+
+    assert report.unchanged == 1 and fake.level(item_of("A")) == 9 == atp(ctx, "A")
+    assert fake.level(item_of("B")) == 6, "without the shift the delta takes the sale off twice"

@@ -84,6 +84,28 @@ def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> N
         )
 
 
+def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int, int]) -> int:
+    """The channel moved its own level (its own sale: -q; its own cancellation or restock: +q).
+
+    Call it in the same transaction that records that channel's order in the ledger. Our base
+    (`acked_quantity`) moves by the same delta, so the next push starts from what the channel now
+    holds: a delta platform does not apply the sale a second time, and a compare-and-set platform
+    gets the right `expected` (no stale round trip). `deltas` maps SKU id -> units; returns how
+    many listings moved (a never-acknowledged listing has no base to move).
+    """
+    moved = 0
+    for sku_id, delta in sorted(deltas.items()):
+        if delta == 0:
+            continue
+        listing = sa.select(_l.id).where(_l.channel_id == channel_id, _l.sku_id == sku_id).scalar_subquery()
+        moved += conn.execute(
+            sa.update(listing_sync)
+            .where(_s.listing_id == listing, _s.acked_quantity.is_not(None))
+            .values(acked_quantity=_s.acked_quantity + delta)
+        ).rowcount
+    return moved
+
+
 def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, SyncState]:
     states: dict[int, SyncState] = {}
     for start in range(0, len(listing_ids), 500):

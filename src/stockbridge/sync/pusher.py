@@ -22,6 +22,9 @@ Contract with connectors, `LevelChange(quantity, expected)`:
     in the shortest window it allows), and report `remote_quantity` = the level after the write
     when the platform returns it; they never answer `stale`;
   - `expected=None` (no level exists at that item/location) means: set `quantity` absolutely.
+A channel's own sales move its level before the hub hears of them; inbound processing calls
+`outbox.shift_acknowledged` when it records such an order, so the base moves with the channel
+and a delta platform does not take the sale off twice (reconciliation heals it if not).
 """
 
 from __future__ import annotations
