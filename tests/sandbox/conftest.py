@@ -13,7 +13,7 @@ import httpx
 import pytest
 from woocommerce import API as WooAPI
 
-from stockbridge.sandbox.clock import FrozenClock
+from stockbridge.domain.clock import FrozenClock
 from stockbridge.sandbox.server import ThreadedEmulatorServer
 from stockbridge.sandbox.shopify import DEFAULT_TOKEN, ShopifyEmulator
 from stockbridge.sandbox.shopify.storefront import seed

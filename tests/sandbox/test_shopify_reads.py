@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
 from tests.sandbox.conftest import ShopifyHarness
@@ -112,7 +114,7 @@ def test_orders_filter_by_updated_at_and_sort(shopify: ShopifyHarness) -> None:
         "/_emulator/storefront/orders", json={"lines": [{"sku": "TEE-S", "quantity": 1}]}
     )
     assert first.status_code == 201
-    cutoff = "2026-05-01T12:00:30Z"
+    cutoff = (shopify.clock.now() + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     shopify.clock.advance(60)
     second = shopify.client.post(
         "/_emulator/storefront/orders", json={"lines": [{"sku": "TEE-M", "quantity": 1}]}

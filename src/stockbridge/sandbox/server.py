@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from stockbridge.sandbox.clock import Clock, SystemClock
+from stockbridge.domain.clock import Clock, SystemClock
 from stockbridge.sandbox.counters import Counters
 from stockbridge.sandbox.faults import FaultInjector, FaultSettingsError
 from stockbridge.sandbox.webhooks import Delivery, Sleep, WebhookDispatcher

@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from stockbridge.sandbox.clock import Clock
+from stockbridge.domain.clock import Clock
 from stockbridge.sandbox.counters import Counters
 from stockbridge.sandbox.faults import FaultInjector
 

@@ -31,7 +31,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from stockbridge.sandbox.clock import Clock
+from stockbridge.domain.clock import Clock
 
 MUTATION_COST = 10
 MAX_SINGLE_QUERY_COST = 1000
@@ -193,10 +193,10 @@ class LeakyBucket:
         self.capacity = capacity
         self.restore_rate = restore_rate
         self._level = float(capacity)
-        self._at = clock.monotonic()
+        self._at = clock.now().timestamp()
 
     def available(self) -> float:
-        now = self.clock.monotonic()
+        now = self.clock.now().timestamp()
         self._level = min(float(self.capacity), self._level + (now - self._at) * self.restore_rate)
         self._at = now
         return self._level

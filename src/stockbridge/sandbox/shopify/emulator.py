@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from stockbridge.sandbox.clock import Clock
+from stockbridge.domain.clock import Clock
 from stockbridge.sandbox.server import Emulator
 from stockbridge.sandbox.shopify.cost import LeakyBucket
 from stockbridge.sandbox.shopify.graphql_endpoint import GraphQLEndpoint

@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from stockbridge.sandbox.clock import iso_utc
 from stockbridge.sandbox.shopify.connections import IGNORED, matches, paginate, parse_query
 from stockbridge.sandbox.shopify.idempotency import IdempotencyCache
 from stockbridge.sandbox.shopify.models import Customer, InventoryLevel, Order, Product, Variant
@@ -79,6 +78,11 @@ def resolve_type(value: Any, info: Info, abstract: Any) -> str | None:
     if isinstance(value, dict):
         return value.get("__typename")
     return getattr(value, "graphql_type", None)
+
+
+def iso_utc(moment: datetime) -> str:
+    """Shopify's DateTime format: `2026-05-01T12:00:00Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _snake(name: str) -> str:

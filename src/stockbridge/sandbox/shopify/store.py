@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from stockbridge.sandbox.clock import Clock
+from stockbridge.domain.clock import Clock
 from stockbridge.sandbox.shopify import payloads
 from stockbridge.sandbox.shopify.models import (
     AdjustmentGroup,

@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote
 
 from aiohttp import web
 
-from stockbridge.sandbox.clock import Clock
+from stockbridge.domain.clock import Clock
 from stockbridge.sandbox.woocommerce.rest import RestError
 
 WINDOW_S = 15 * 60

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from stockbridge.sandbox.clock import Clock
+from stockbridge.domain.clock import Clock
 from stockbridge.sandbox.woocommerce import serializers
 from stockbridge.sandbox.woocommerce.models import Customer, Order, OrderLine, Product, Refund, Variation
 from stockbridge.sandbox.woocommerce.rest import RestError
