@@ -1,14 +1,15 @@
 """Record what a sales channel did with an order: sold, shipped, cancelled, refunded with restock.
 
-The channel has already taken the order, so nothing here refuses stock: a sale the hub could not
-cover is still committed (available goes negative where it landed) and flagged as a channel
-oversell on its ledger event. Each fact becomes one ledger event whose idempotency key is derived
-from the platform's ids (`{platform}:{connection}:order:{id}:sale|cancel|{kind}:{movement id}`).
+Facts become ledger events: `sale` (committed), `fulfil`, `sale_cancelled` (a cancel or a refund
+of unshipped units), `return` (a restocking refund). The channel has already taken the order, so
+nothing here refuses stock: a sale the hub could not cover is still committed (available goes
+negative where it landed) and flagged as a channel oversell on its event; hence these events are
+appended with the ledger primitives, not `ingest_events`, whose guard would refuse that sale.
+Keys come from the platform's ids: `{platform}:{connection}:order:{id}:sale|cancel|{kind}:{id}`.
 What was applied to an order (its keys, the units still committed to it) is kept on the order's
 row in `bindings` (object type `order`), written with its events; locking that row serialises
-one order's facts. A message may therefore arrive twice,
-late or before the order itself; every fact moves a balance at most once. Mapping channel ids to
-SKUs and locations is the caller's job (sync.inbound_bindings); this module speaks hub ids.
+one order's facts. A message may arrive twice, late or before the order itself; every fact moves
+a balance at most once. Mapping channel ids to hub ids is the caller's (sync.inbound_bindings).
 """
 
 from __future__ import annotations
@@ -40,12 +41,10 @@ from stockbridge.store.schema_sync import bindings
 
 logger = logging.getLogger(__name__)
 Key = tuple[int, int]  # (sku_id, location_id)
-# Not (yet) an EventType: the committed units of a cancelled order line going back to available.
-SALE_CANCELLED = "sale_cancelled"
 OVERSELL_REASON = "channel oversell"
 ORDER_BINDING = "order"
 MovementKind = Literal["fulfilment", "return", "release"]
-_TYPES: dict[str, str] = {"fulfilment": EventType.FULFIL.value, "return": EventType.RETURN.value}
+_TYPES = {"fulfilment": EventType.FULFIL, "return": EventType.RETURN, "release": EventType.SALE_CANCELLED}
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
             outcome.waiting = True
             return outcome
         changes = _sale_changes(conn, ctx, order)
-        outcome.oversold = writer.append(EventType.SALE.value, sale, changes, sale=True)
+        outcome.oversold = writer.append(EventType.SALE, sale, changes, sale=True)
         history.take(changes)
         history.keys.add(sale)
         for sku_id, location_id in changes:
@@ -175,7 +174,7 @@ def _apply_once(
         changes, unmatched = _returns(history, lines)
     else:
         changes, unmatched = _take_committed(history, lines, kind)
-    writer.append(_TYPES.get(kind, SALE_CANCELLED), key, changes, unmatched=unmatched)
+    writer.append(_TYPES.get(kind, EventType.SALE_CANCELLED), key, changes, unmatched=unmatched)
     history.take(changes)
     history.keys.add(key)
     outcome.applied.append(key)
@@ -233,7 +232,7 @@ class _Writer:
 
     def append(
         self,
-        event_type: str,
+        event_type: EventType,
         key: str,
         changes: Mapping[Key, Delta],
         *,
@@ -267,7 +266,12 @@ class _Writer:
         return {"sku": sku, "location": location, "sold": sold, "available_before": before.available}
 
     def _row(
-        self, event_type: str, key: str, changes: Mapping[Key, Delta], extra: dict[str, Any], now: datetime
+        self,
+        event_type: EventType,
+        key: str,
+        changes: Mapping[Key, Delta],
+        extra: dict[str, Any],
+        now: datetime,
     ) -> dict[str, Any]:
         lines = [
             {"sku": sku, "location": loc, **{s.value: v for s, v in delta.items()}}
@@ -275,7 +279,7 @@ class _Writer:
         ]
         order, occurred = self.order, self.order.occurred_at
         payload = {
-            "type": event_type,
+            "type": event_type.value,
             "idempotency_key": key,
             "source": order.source,
             "reference": order.order_id,
@@ -292,7 +296,7 @@ class _Writer:
             "tenant_id": self.ctx.tenant_id,
             "idempotency_key": key,
             "payload_hash": content_hash(payload),
-            "type": event_type,
+            "type": event_type.value,
             "source": order.source,
             "reference": f"order {order.order_id}",
             "reason": reason,
