@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -12,8 +13,15 @@ from stockbridge.connectors.errors import PermanentError
 from stockbridge.services.connections import ConnectionConfig
 from stockbridge.services.context import HubContext
 from stockbridge.sync.cli import app
+from tests.conftest import fresh_sqlite_url
 from tests.sync.fakes import FakeChannel
 from tests.sync.helpers import CONNECTION, fake_for, hub_with_channel, is_dirty, item_of, set_stock
+
+
+@pytest.fixture
+def db_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """SQLite only: the services under these commands run on both databases in the other tests."""
+    return fresh_sqlite_url(sqlite_template, tmp_path)
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ schedule (injected clock) and shuts down gracefully, closing its connectors."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+
+import pytest
 
 from stockbridge.connectors.base import Connector
 from stockbridge.domain.clock import FrozenClock
@@ -12,9 +15,16 @@ from stockbridge.services.connections import ConnectionConfig, ConnectionSpec, r
 from stockbridge.services.context import HubContext
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.worker import SyncWorker, WorkerConfig
+from tests.conftest import fresh_sqlite_url
 from tests.sync.conftest import RecordingSleep
 from tests.sync.fakes import FakeChannel
 from tests.sync.helpers import CONNECTION, LOCATION, fake_for, hub_with_channel, is_dirty, item_of, set_stock
+
+
+@pytest.fixture
+def db_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """SQLite only: the services under these commands run on both databases in the other tests."""
+    return fresh_sqlite_url(sqlite_template, tmp_path)
 
 
 def _factory(channels: dict[str, FakeChannel], built: list[str]):  # type: ignore[no-untyped-def]
