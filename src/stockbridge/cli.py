@@ -27,6 +27,11 @@ def _register_groups() -> None:
     from stockbridge.bench.cli import app as bench_app
 
     app.add_typer(bench_app, name="bench", help="Benchmarks: the hub against the bare database.")
+    from stockbridge.sync.cli import app as sync_app
+    from stockbridge.sync.inbound_cli import app as inbound_app
+
+    app.add_typer(sync_app, name="sync", help="Outbound channel sync: connections, bindings, push, reconcile.")
+    app.add_typer(inbound_app, name="inbound", help="Inbound channel sync: webhook inbox and polling.")
     _register_core()
 
 
