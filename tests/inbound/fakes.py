@@ -87,6 +87,7 @@ class FakeConnector:
         self.order_calls: list[OrderCursor] = []
         self.fail_after_pages: int | None = None
         self.crash_on_topic: str | None = None
+        self.closed = False
 
     def for_config(self, config: ConnectionConfig) -> FakeConnector:
         """A `ConnectorSource`: the secret must be the connection's own."""
@@ -152,7 +153,7 @@ class FakeConnector:
         return page, OrderCursor(last, frozenset(seen))
 
     async def aclose(self) -> None:
-        return None
+        self.closed = True
 
 
 class WorkerCrash(BaseException):

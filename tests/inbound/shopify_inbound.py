@@ -48,6 +48,9 @@ class ShopifyInbound:
     def order_facts(self, order: RemoteOrder) -> OrderFacts:
         return facts_from_remote_order(order)
 
+    async def aclose(self) -> None:
+        await self.connector.aclose()
+
     def webhook_facts(self, message: WebhookMessage) -> InboundFacts:
         p, topic = message.payload, message.topic
         if topic in ORDER_TOPICS:

@@ -40,3 +40,30 @@ def test_poll_reads_stores_and_processes(shop: HubContext, fake: FakeConnector, 
     assert code == 0 and (summary["stored"], summary["processed"]) == (1, {"done": 1})
     assert balance(shop, "TEE", "WH1").committed == 2
     assert run(fake, "poll", "nobody", "--db", db_url)[0] == 1
+
+
+def test_run_works_the_inbox_until_sigterm(shop: HubContext, fake: FakeConnector, db_url: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.inbound.helpers import inbox_rows
+
+    deliver(shop, fake, "orders/create", order_payload("9", at(0), [("item-tee", "TEE", 1)]))
+    code = "from stockbridge.sync.inbound_cli import app; app()"
+    args = [sys.executable, "-c", code, "run", "--db", db_url, "--no-poll", "--process-every-s", "0.05"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30  # a bound on waiting, not an assertion on speed
+        while inbox_rows(shop)[0].status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    (row,) = inbox_rows(shop)
+    # The installed connectors know no platform `fake`: the row fails, visibly, with the reason.
+    assert (row.status, process.returncode) == ("failed", 0)
+    assert "no connector installed for platform 'fake'" in row.error
+    assert "stopped; processed" in out

@@ -18,7 +18,7 @@ from stockbridge.store.schema_sync import sync_cursors
 from stockbridge.sync.cursors import TimeCursor
 from stockbridge.sync.inbound_bindings import record_of
 from stockbridge.sync.inbox import process_inbox, requeue
-from stockbridge.sync.pollers import PollReport, poll_orders
+from stockbridge.sync.pollers import InboundLoop, PollReport, poll_orders
 from tests.inbound.fakes import FakeConnector, PlatformDown, order_payload
 from tests.inbound.helpers import CONNECTION, at, balance, deliver, inbox_rows, order_events
 
@@ -110,3 +110,25 @@ def test_an_unknown_sku_seen_by_every_poll_is_quarantined_once_and_can_be_requeu
     assert requeue(shop, inbox_rows(shop)[0].id)
     assert process_inbox(shop, fake.for_config).counts == {"done": 1}
     assert balance(shop, "MUG", "WH1").committed == 1
+
+
+def test_the_inbound_loop_processes_the_inbox_and_polls_on_its_schedule(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
+    deliver(shop, fake, "orders/create", order_payload("W", at(0), [("item-tee", "TEE", 1)]))
+    fake.put_order(order_payload("P", at(0), [(None, "MUG", 1)]))  # its webhook never came
+    stop, waits = asyncio.Event(), []
+    start = clock.now()
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(seconds)
+        if len(waits) == 5:
+            stop.set()
+
+    loop = InboundLoop(shop, fake.for_config, process_every_s=30, poll_every_s=60, sleep=sleep)
+    asyncio.run(loop.run(stop))
+    assert loop.processed == {"done": 2}
+    assert loop.polled_at == start + timedelta(seconds=120)  # polled at 0, 60 and 120 s
+    assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (1, 1)
+    assert fake.closed

@@ -130,7 +130,7 @@ async def test_webhooks_from_the_emulator_apply_once_and_a_poll_adds_nothing(ctx
         try:
             polled = await poll_orders(ctx, record_of(config, ctx.tenant_id), connector)
         finally:
-            await connector.connector.aclose()
+            await connector.aclose()
         assert polled.stored == 1
         assert process_inbox(ctx, source).counts == {"done": 1}  # the polled order: nothing new
         assert _event_types(ctx) == ["sale", "fulfil", "return"]

@@ -90,6 +90,8 @@ class InboundConnector(Protocol):
         self, cursor: OrderCursor, *, limit: int = 250
     ) -> tuple[list[RemoteOrder], OrderCursor]: ...
 
+    async def aclose(self) -> None: ...
+
 
 POLLED_ORDER_TOPIC = "poll/order"  # inbox rows a poller stored: the body is `encode_remote_order`
 
@@ -300,6 +302,9 @@ class _WebhookOnly:
 
     async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
         return await self.connector.orders(cursor, limit=limit)
+
+    async def aclose(self) -> None:
+        await self.connector.aclose()
 
     def order_facts(self, order: RemoteOrder) -> OrderFacts:
         return facts_from_remote_order(order)

@@ -5,6 +5,7 @@ its data, poll a connection's orders, and list channel oversells.
     inbox process [--limit N]                                one pass over the pending rows
     inbox requeue ID                                          failed/quarantined -> pending again
     poll CONNECTION [--lookback-s S] [--no-process]           read orders since the checkpoint
+    run [--process-every-s S] [--poll-every-s S]              both, until SIGINT/SIGTERM
     oversells                                                 channel sales beyond available
 
 `app` uses the installed connectors; `make_app(source)` builds the same commands around another
@@ -14,6 +15,7 @@ connector source (tests use a fake one).
 from __future__ import annotations
 
 import asyncio
+import signal
 from datetime import timedelta
 from typing import Annotated
 
@@ -25,7 +27,7 @@ from stockbridge.services.channel_orders import list_oversells
 from stockbridge.services.connections import load_connection_config
 from stockbridge.sync.inbound_bindings import ConnectorSource, installed_connector_source, record_of
 from stockbridge.sync.inbox import InboxReport, list_inbox, process_inbox, requeue
-from stockbridge.sync.pollers import DEFAULT_LOOKBACK, poll_orders
+from stockbridge.sync.pollers import DEFAULT_LOOKBACK, InboundLoop, poll_orders
 
 LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")]
 
@@ -84,6 +86,19 @@ def _inbox_commands(inbox: typer.Typer, source: ConnectorSource) -> None:
 
 
 def _channel_commands(app: typer.Typer, source: ConnectorSource) -> None:
+    @app.command("run")
+    def run(
+        db: DbOption = None,
+        process_every_s: Annotated[float, typer.Option(min=0.01, help="Inbox passes this often.")] = 0.5,
+        poll_every_s: Annotated[float, typer.Option(min=1, help="Poll every connection this often.")] = 300.0,
+        poll: Annotated[bool, typer.Option("--poll/--no-poll", help="Poll orders as well.")] = True,
+    ) -> None:
+        """Process the inbox and poll connections until SIGINT or SIGTERM."""
+        with hub(db) as ctx:
+            loop = InboundLoop(ctx, source, process_every_s, poll_every_s if poll else None)
+            asyncio.run(_until_signalled(loop))
+        console().print(f"stopped; processed: {loop.processed}")
+
     @app.command("poll")
     def poll(
         connection: str,
@@ -133,6 +148,13 @@ def _channel_commands(app: typer.Typer, source: ConnectorSource) -> None:
             )
             table.add_row(str(item["event_id"]), item["source"], item["reference"], lines)
         console().print(table)
+
+
+async def _until_signalled(loop: InboundLoop) -> None:
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    await loop.run(stop)
 
 
 def _print_report(report: InboxReport, as_json: bool) -> None:

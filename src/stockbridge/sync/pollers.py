@@ -5,27 +5,34 @@ twice is stored once, and an order seen both ways applies once (its facts are ke
 
 Each page is one transaction: its orders are stored and the cursor is checkpointed in the same
 commit, so a crash never skips a page and never advances the cursor past an unstored order.
+`InboundLoop` is the long-running worker that polls on a schedule and processes the inbox.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from stockbridge.connectors.base import RemoteOrder
+from stockbridge.connectors.errors import ConnectorError
+from stockbridge.errors import StockbridgeError
+from stockbridge.services.connections import ConnectionConfig, list_connections, load_connection_config
 from stockbridge.services.context import HubContext
 from stockbridge.sync.cursors import TimeCursor, load_cursor, save_cursor
 from stockbridge.sync.inbound_bindings import (
     POLLED_ORDER_TOPIC,
     ConnectionRecord,
+    ConnectorSource,
     InboundConnector,
     encode_remote_order,
+    record_of,
 )
-from stockbridge.sync.inbox import insert_delivery
+from stockbridge.sync.inbox import insert_delivery, process_inbox
 
 logger = logging.getLogger(__name__)
 ORDERS_STREAM = "orders"
@@ -99,3 +106,56 @@ def _store_page(
         stored += insert_delivery(conn, values) is not None
     save_cursor(conn, record.id, ORDERS_STREAM, cursor, now)
     return stored
+
+
+@dataclass
+class InboundLoop:
+    """The long-running inbound worker: process the inbox every `process_every_s` and poll the
+    orders of every enabled connection every `poll_every_s` (on the injected clock), until `stop`.
+    Connectors are built once per connection and closed at the end; a connection whose poll fails
+    is logged and tried again next time, the others carry on."""
+
+    ctx: HubContext
+    source: ConnectorSource
+    process_every_s: float = 0.5
+    poll_every_s: float | None = 300.0
+    lookback: timedelta = DEFAULT_LOOKBACK
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    connectors: dict[str, InboundConnector] = field(default_factory=dict)
+    polled_at: datetime | None = None
+    processed: dict[str, int] = field(default_factory=dict)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                await self.tick()
+                await self.sleep(self.process_every_s)
+        finally:
+            for connector in self.connectors.values():
+                await connector.aclose()
+
+    async def tick(self) -> None:
+        now = self.ctx.clock.now()
+        due = self.poll_every_s is not None and (
+            self.polled_at is None or now - self.polled_at >= timedelta(seconds=self.poll_every_s)
+        )
+        if due:
+            self.polled_at = now
+            for config in await asyncio.to_thread(_enabled_configs, self.ctx):
+                await self._poll(config)
+        report = await asyncio.to_thread(process_inbox, self.ctx, self.source)
+        for status, n in report.counts.items():
+            self.processed[status] = self.processed.get(status, 0) + n
+
+    async def _poll(self, config: ConnectionConfig) -> None:
+        try:
+            if config.code not in self.connectors:
+                self.connectors[config.code] = self.source(config)
+            record = record_of(config, self.ctx.tenant_id)
+            await poll_orders(self.ctx, record, self.connectors[config.code], lookback=self.lookback)
+        except (ConnectorError, LookupError, StockbridgeError) as error:
+            logger.warning("polling %s failed, next time again: %s", config.code, error)
+
+
+def _enabled_configs(ctx: HubContext) -> list[ConnectionConfig]:
+    return [load_connection_config(ctx, view.code) for view in list_connections(ctx, enabled_only=True)]
