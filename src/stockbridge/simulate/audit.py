@@ -115,6 +115,7 @@ def audit(
         supply = book.received[sku] + book.returned_restock[sku]
         hub_sold = hub[sku]["committed"] + book.shipped[sku]
         row = {"sold": sold, "supply": supply, "hub_sold": hub_sold, "shipped": book.shipped[sku]}
+        row |= {f"sold:{c.channel}": c.sold[sku] for c in channels}
         row["oversold"] = max(sold - supply, 0)
         row["lost"], row["twice"] = max(sold - hub_sold, 0), max(hub_sold - sold, 0)
         row["undersold"] = min(refused[sku], max(supply - sold, 0))
