@@ -89,17 +89,24 @@ def _average_linkage_all(
 
 
 def average_linkage(matrix: FloatArray, threshold: float) -> list[list[int]]:
-    """Agglomerate while the best mean cross-cluster probability reaches `threshold`."""
+    """Agglomerate while the best mean cross-cluster match weight reaches `threshold`.
+
+    `matrix` holds pair probabilities; they are averaged as log-odds (bits), so one pair
+    that is certainly different outweighs several that are merely likely the same.
+    """
     size = len(matrix)
-    sums = matrix.astype(np.float64).copy()
+    clipped = np.clip(matrix.astype(np.float64), 1e-9, 1 - 1e-9)
+    sums = np.log2(clipped / (1 - clipped))
+    np.fill_diagonal(sums, 0.0)
+    threshold = float(np.log2(threshold / (1 - threshold)))
     counts = np.ones(size)
     alive = np.ones(size, dtype=bool)
     members: list[list[int]] = [[i] for i in range(size)]
     while alive.sum() > 1:
         means = sums / np.outer(counts, counts)
-        means[~alive, :] = -1.0
-        means[:, ~alive] = -1.0
-        np.fill_diagonal(means, -1.0)
+        means[~alive, :] = -np.inf
+        means[:, ~alive] = -np.inf
+        np.fill_diagonal(means, -np.inf)
         flat = int(np.argmax(means))
         i, j = divmod(flat, size)
         if means[i, j] < threshold:
