@@ -25,8 +25,8 @@ from stockbridge.sync.discovery import discover
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.reconcile import reconcile
 from stockbridge.sync.retry import Retrier
-from tests.connectors.shopify.conftest import SHOP_DOMAIN, running_shop
 from tests.sync.conftest import RecordingSleep
+from tests.sync.emulators import SHOP_DOMAIN, running_shopify
 
 pytestmark = pytest.mark.anyio
 SHOP, CHANNEL, HUB_SKUS = "shop-1", "shopify-main", ("TEE-S", "TEE-M", "MUG")
@@ -55,7 +55,7 @@ def _count(ctx: HubContext, sku: str, quantity: int, key: str) -> None:
 
 
 async def test_the_hub_converges_the_emulated_shop_and_keeps_its_sales(ctx: HubContext) -> None:
-    async with running_shop() as shop:
+    with running_shopify() as shop:
         _hub(ctx, shop.base_url)
         config = load_connection_config(ctx, SHOP)
         connector = installed_connector(config)
@@ -72,7 +72,7 @@ async def test_the_hub_converges_the_emulated_shop_and_keeps_its_sales(ctx: HubC
             assert levels == [7, 1, 20]
             assert shop.available("TEE-S", "Warehouse") == 2, "other remote locations are left alone"
 
-            await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)  # the hub has not heard
+            shop.sell("TEE-S", "Shop location", 2)  # the hub has not heard
             _count(ctx, "TEE-S", 10, "c3")
             stale = await pusher.push_round(config.view, connector)
             assert stale.stale == 1 and shop.available("TEE-S", "Shop location") == 5, (

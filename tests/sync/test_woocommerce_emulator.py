@@ -1,5 +1,6 @@
-"""The pusher against the WooCommerce emulator (no compare-and-set): deltas from the last
-acknowledged value keep the shop's own sales, and reconciliation sees the sale the hub missed."""
+"""The pusher against the WooCommerce emulator (no compare-and-set) with the real connector built
+from the stored connection: deltas from the last acknowledged value keep the shop's own sales,
+and reconciliation sees the sale the hub missed."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
+from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.reconcile import reconcile
 from stockbridge.sync.retry import Retrier
-from tests.connectors.woocommerce.conftest import WEBHOOK_SECRET, running_site
 from tests.sync.conftest import RecordingSleep
+from tests.sync.emulators import running_woocommerce
 
 pytestmark = pytest.mark.anyio
 WOO, CHANNEL = "woo", "woo-main"
@@ -45,7 +47,7 @@ def _hub(ctx: HubContext, base_url: str) -> None:
     secrets = {
         "consumer_key": DEFAULT_KEY,
         "consumer_secret": DEFAULT_SECRET,
-        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_secret": "whsec-test",
     }
     settings = {"requests_per_second": 1000.0, "burst": 1000}
     register_connection(ctx, ConnectionSpec(WOO, "woocommerce", CHANNEL, base_url, settings, secrets))
@@ -57,10 +59,10 @@ def _event(ctx: HubContext, kind: str, sku: str, quantity: int, key: str) -> Non
 
 
 async def test_deltas_from_the_acknowledged_level_keep_the_shops_sales(ctx: HubContext) -> None:
-    with running_site() as site:
+    with running_woocommerce() as site:
         _hub(ctx, site.base_url)
         config = load_connection_config(ctx, WOO)
-        connector = site.connector()  # signs OAuth with the emulator's frozen clock
+        connector = installed_connector(config)
         pusher = Pusher(ctx, retrier=Retrier(sleep=RecordingSleep(), rng=random.Random(1)))
         try:
             bound = await discover(ctx, WOO, connector)
