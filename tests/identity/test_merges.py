@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from stockbridge.identity import merges
@@ -135,3 +137,37 @@ def test_undo_restores_the_previous_cluster_of_each_member(
     merges.undo_merge(sqlite_store, widened.id, clock)
     assert sqlite_store.cluster_of("a1") == cluster
     assert sqlite_store.cluster_of("z9") is None
+
+
+def _race(store: MergeStore, clock: TickingClock) -> None:
+    proposal_id = _proposal_for(store, clock)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def review(reviewer: str) -> None:
+        barrier.wait()
+        try:
+            merges.accept_merge(store, proposal_id, reviewer, clock)
+            outcomes.append("won")
+        except merges.MergeStateError:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=review, args=(name,)) for name in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["lost", "won"]
+
+
+def test_two_reviewers_racing_to_accept_exactly_one_wins_on_sqlite(
+    sqlite_store: MergeStore, clock: TickingClock
+) -> None:
+    _race(sqlite_store, clock)
+
+
+@pytest.mark.postgres
+def test_two_reviewers_racing_to_accept_exactly_one_wins_on_postgres(
+    pg_store: MergeStore, clock: TickingClock
+) -> None:
+    _race(pg_store, clock)
