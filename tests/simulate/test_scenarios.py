@@ -33,6 +33,7 @@ def assert_sound(report: RunReport, *, oversell_allowed: bool = False) -> None:
     assert d["converged"] and d["quiesced"]
     assert d["ledger_consistent"]
     assert d["balance_mismatch_units"] == 0, d["per_sku"]
+    assert set(d["inbox_rows"]) <= {"done"}, "every acknowledged delivery was applied"
     if not oversell_allowed:
         assert d["oversold_units"] == 0, d["per_sku"]
 

@@ -69,16 +69,13 @@ async def platform_requests(live: Live) -> dict[str, int]:
     return counts
 
 
-def pending_inbox(database_url: str) -> int:
+def inbox_counts(database_url: str) -> dict[str, int]:
+    """Inbox rows by status (a read-only peek; the audit's truth never comes from here)."""
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
-            query = (
-                sa.select(sa.func.count())
-                .select_from(webhook_inbox)
-                .where(webhook_inbox.c.status == "pending")
-            )
-            return int(conn.scalar(query) or 0)
+            query = sa.select(webhook_inbox.c.status, sa.func.count()).group_by(webhook_inbox.c.status)
+            return {str(status): int(n) for status, n in conn.execute(query)}
     finally:
         engine.dispose()
 
@@ -97,7 +94,7 @@ async def at_rest(live: Live) -> tuple[bool, dict[str, Any]]:
         dirty = dirty_listings(await asyncio.to_thread(scrape, live.hub.metrics_url))
     except OSError:
         return False, {"worker": "unreachable"}
-    pending = await asyncio.to_thread(pending_inbox, live.hub.database_url)
+    pending = (await asyncio.to_thread(inbox_counts, live.hub.database_url)).get("pending", 0)
     try:
         snapshot = await read_world(live)
     except (aiohttp.ClientError, TimeoutError):

@@ -73,6 +73,7 @@ def build_report(live: Live, result: AuditResult, wall_s: float) -> RunReport:
         "quiesce_s": round(live.quiesce_s, 2),
         "orders_per_s": round(attempted / live.trade_s, 1) if live.trade_s else 0.0,
         "rejections": dict(Counter(reason for _, reason in log.rejected)) if log else {},
+        "inbox_rows": live.inbox,  # by status; failed or quarantined rows were acknowledged, not applied
         "hub_restarts": {c.name: c.starts - 1 for c in live.hub.children()},
         "drifts": result.drifts[:20],
         "memory": live.memory,

@@ -74,6 +74,7 @@ class Live:
     quiesced: bool = False
     requests_at_start: dict[str, int] = field(default_factory=dict)
     requests_at_end: dict[str, int] = field(default_factory=dict)
+    inbox: dict[str, int] = field(default_factory=dict)
 
     def say(self, stage: str, **data: Any) -> None:
         if self.options.progress is not None:
@@ -228,6 +229,7 @@ async def _audit(live: Live) -> AuditResult:
     await _scrape_into(live)
     snapshot = await quiesce.read_world(live)
     live.requests_at_end = await quiesce.platform_requests(live)
+    live.inbox = await asyncio.to_thread(quiesce.inbox_counts, live.hub.database_url)
     orders = live.shoppers.log if live.shoppers else OrderLog()
     return audit(
         live.world.skus,
