@@ -132,3 +132,20 @@ def test_the_inbound_loop_processes_the_inbox_and_polls_on_its_schedule(
     assert loop.polled_at == start + timedelta(seconds=120)  # polled at 0, 60 and 120 s
     assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (1, 1)
     assert fake.closed
+
+
+def test_a_failing_poll_stays_inside_its_connection_and_the_inbox_still_moves(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
+    deliver(shop, fake, "orders/create", order_payload("W", at(0), [("item-tee", "TEE", 1)]))
+    fake.fail_after_pages = 0  # the platform is down for every poll
+    stop = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+        stop.set()
+
+    loop = InboundLoop(shop, fake.for_config, process_every_s=1, poll_every_s=60, sleep=sleep)
+    asyncio.run(loop.run(stop))
+    assert loop.processed == {"done": 1} and len(fake.order_calls) == 1
+    assert balance(shop, "TEE", "WH1").committed == 1

@@ -128,7 +128,10 @@ class InboundLoop:
     async def run(self, stop: asyncio.Event) -> None:
         try:
             while not stop.is_set():
-                await self.tick()
+                try:
+                    await self.tick()
+                except Exception:  # e.g. the database is away: log, wait, try again
+                    logger.exception("inbound tick failed; retrying after %s s", self.process_every_s)
                 await self.sleep(self.process_every_s)
         finally:
             for connector in self.connectors.values():
@@ -155,6 +158,8 @@ class InboundLoop:
             await poll_orders(self.ctx, record, self.connectors[config.code], lookback=self.lookback)
         except (ConnectorError, LookupError, StockbridgeError) as error:
             logger.warning("polling %s failed, next time again: %s", config.code, error)
+        except Exception:  # a connector without an order stream, a bug: stays inside its connection
+            logger.exception("polling %s failed, next time again", config.code)
 
 
 def _enabled_configs(ctx: HubContext) -> list[ConnectionConfig]:
