@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.context import HubContext
 from stockbridge.sync.metrics import SyncMetrics
 from stockbridge.sync.pusher import Pusher
@@ -47,7 +48,7 @@ def test_heal_pushes_the_hub_level_from_the_observed_base(ctx: HubContext, pushe
     fake.remote_levels[(item_of("A"), None)] = 14
     del fake.remote_levels[(item_of("B"), None)]  # the level vanished on the channel
 
-    report = asyncio.run(reconcile(pusher, view, fake, policy="heal"))
+    report = asyncio.run(reconcile(pusher, view, fake, policy="heal", under_grace_s=0))
 
     assert [(d.sku, d.direction) for d in report.drifts] == [("A", "over"), ("B", "missing")]
     assert report.healed == 2 and report.push is not None and report.push.applied == 2
@@ -55,6 +56,40 @@ def test_heal_pushes_the_hub_level_from_the_observed_base(ctx: HubContext, pushe
     assert (fake.level(item_of("A")), fake.level(item_of("B"))) == (10, 11)
     again = asyncio.run(reconcile(pusher, view, fake))
     assert again.drifts == [] and again.in_sync == 2
+
+
+def test_under_drift_is_healed_only_after_the_channel_has_shown_it_for_the_grace_period(
+    ctx: HubContext, pusher: Pusher, clock: FrozenClock
+) -> None:
+    view, fake = _synced(ctx, pusher, ["A", "B"])
+    fake.sell(item_of("A"), 4)  # probably a sale whose order is still on its way to the hub
+    fake.remote_levels[(item_of("B"), None)] = 30  # over: lowering never oversells
+
+    first = asyncio.run(reconcile(pusher, view, fake, policy="heal", under_grace_s=30))
+    assert [d.sku for d in first.deferred] == ["A"] and first.healed == 1
+    assert (fake.level(item_of("A")), fake.level(item_of("B"))) == (6, 11)
+
+    clock.advance(29)
+    assert [d.sku for d in asyncio.run(reconcile(pusher, view, fake, policy="heal")).deferred] == ["A"]
+    clock.advance(1)
+    settled = asyncio.run(reconcile(pusher, view, fake, policy="heal"))
+    assert (settled.deferred, settled.healed, fake.level(item_of("A"))) == ([], 1, 10)
+
+
+def test_a_changed_level_restarts_the_grace_period(
+    ctx: HubContext, pusher: Pusher, clock: FrozenClock
+) -> None:
+    view, fake = _synced(ctx, pusher, ["A"])
+    fake.sell(item_of("A"), 1)
+    asyncio.run(reconcile(pusher, view, fake, policy="heal"))
+    clock.advance(20)
+    fake.sell(item_of("A"), 1)
+    asyncio.run(reconcile(pusher, view, fake, policy="heal"))
+    clock.advance(20)
+
+    report = asyncio.run(reconcile(pusher, view, fake, policy="heal"))
+
+    assert [d.observed for d in report.deferred] == [8], "shown for 20 s only, not 40"
 
 
 def test_a_listing_with_a_push_pending_is_not_counted_as_drift(ctx: HubContext, pusher: Pusher) -> None:

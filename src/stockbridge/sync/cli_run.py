@@ -1,7 +1,8 @@
 """`stockbridge sync push|reconcile|discover|worker`: the commands that talk to platforms.
 
 Exit codes: 0 done; 1 when a round or reconciliation stopped early (breaker open, the channel
-failing, no channel to feed) or, for `reconcile` without `--heal`, when drift was found.
+failing, no channel to feed), when `reconcile` found drift it did not heal (no `--heal`, or
+under-drift still in its grace period).
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ from stockbridge.sync.connectors import ConnectorFactory, installed_connector
 from stockbridge.sync.discovery import discover
 from stockbridge.sync.metrics import HubStateCollector, SyncMetrics
 from stockbridge.sync.pusher import Pusher
-from stockbridge.sync.reconcile import reconcile
+from stockbridge.sync.reconcile import DEFAULT_UNDER_GRACE_S, Policy, reconcile
 from stockbridge.sync.worker import SyncWorker, WorkerConfig
 
 T = TypeVar("T")
+GraceOption = Annotated[
+    float,
+    typer.Option(
+        "--grace", min=0, help="Seconds a channel must show a level below the hub's before healing raises it."
+    ),
+]
 ConnectionOption = Annotated[str | None, typer.Option("--connection", help="Only this connection.")]
 
 
@@ -87,6 +94,7 @@ def reconcile_command(
     heal: Annotated[
         bool, typer.Option("--heal", help="Push the hub's level where the channel drifted.")
     ] = False,
+    grace: GraceOption = DEFAULT_UNDER_GRACE_S,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -95,19 +103,28 @@ def reconcile_command(
         pusher = Pusher(ctx)
 
         def run(view: ConnectionView, connector: Any) -> Awaitable[Any]:
-            return reconcile(pusher, view, connector, policy="heal" if heal else "report")
+            return reconcile(
+                pusher, view, connector, policy="heal" if heal else "report", under_grace_s=grace
+            )
 
         reports = asyncio.run(_each(ctx, _factory(tctx), _targets(ctx, connection), run))
     if as_json:
         print_json([r.as_dict() for r in reports])
     for r in reports if not as_json else []:
         line = f"{r.connection}: checked {r.checked}, in sync {r.in_sync}, pending {r.pending}, "
-        console().print(escape(line + f"drifted {len(r.drifts)} ({r.drift_units} units), healed {r.healed}"))
+        line += (
+            f"drifted {len(r.drifts)} ({r.drift_units} units), healed {r.healed}, deferred {len(r.deferred)}"
+        )
+        console().print(escape(line))
         for d in r.drifts:
             console().print(
                 f"  {escape(d.sku)}: wants {d.desired}, shows {d.observed} ({d.direction} {d.units})"
             )
-    if any(r.stopped for r in reports) or (not heal and any(r.drifts for r in reports)):
+    if (
+        any(r.stopped for r in reports)
+        or any(r.deferred for r in reports)
+        or (not heal and any(r.drifts for r in reports))
+    ):
         raise typer.Exit(EXIT_ERROR)
 
 
@@ -118,14 +135,14 @@ def worker_command(
         float, typer.Option(min=0, help="Seconds between reconciliations (0: never).")
     ] = 300,
     heal: Annotated[bool, typer.Option("--heal", help="Scheduled reconciliation heals drift.")] = False,
+    grace: GraceOption = DEFAULT_UNDER_GRACE_S,
     metrics_port: Annotated[int | None, typer.Option(help="Serve /metrics on 127.0.0.1:PORT.")] = None,
     max_ticks: Annotated[int | None, typer.Option(min=1, help="Stop after this many ticks.")] = None,
     db: DbOption = None,
 ) -> None:
     """Run the sync loop until SIGINT/SIGTERM: push every enabled connection, reconcile on schedule."""
-    config = WorkerConfig(
-        interval, reconcile_every or None, "heal" if heal else "report", max_ticks=max_ticks
-    )
+    policy: Policy = "heal" if heal else "report"
+    config = WorkerConfig(interval, reconcile_every or None, policy, grace, max_ticks=max_ticks)
     with hub(db, migrate=False) as ctx:
         registry = CollectorRegistry()
         metrics = SyncMetrics(registry)

@@ -136,7 +136,27 @@ def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now:
 
 
 def record_observed(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime) -> None:
-    _upsert(conn, listing_id, observed_quantity=quantity, observed_at=now)
+    """What the channel shows. `observed_at` is kept while the value stays the same, so it reads
+    "the channel has shown this since" (reconciliation's grace period rests on it)."""
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
+    unchanged = _s.observed_quantity.is_not_distinct_from(insert.excluded.observed_quantity)
+    since = sa.case(
+        (sa.and_(unchanged, _s.observed_at.is_not(None)), _s.observed_at), else_=insert.excluded.observed_at
+    )
+    stmt = insert.values(
+        listing_id=listing_id, observed_quantity=quantity, observed_at=now
+    ).on_conflict_do_update(
+        index_elements=["listing_id"],
+        set_={"observed_quantity": insert.excluded.observed_quantity, "observed_at": since},
+    )
+    conn.execute(stmt)
+
+
+def observed_since(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, datetime | None]:
+    rows = conn.execute(
+        sa.select(_s.listing_id, _s.observed_at).where(_s.listing_id.in_(list(listing_ids)))
+    ).all()
+    return {int(r.listing_id): r.observed_at for r in rows}
 
 
 def record_error(conn: sa.Connection, listing_id: int, error: str, *, attempts: int | None = None) -> None:

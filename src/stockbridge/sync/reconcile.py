@@ -10,7 +10,12 @@ to move them anyway. Unbound listings are reported as skips with their reason.
 
 Policies: `report` changes nothing on the channel; `heal` takes each drifted listing's observed
 value as its new base (so the compare-and-set "from" is right) and marks it dirty, then runs one
-push round. Run it on demand (`stockbridge sync reconcile [--heal]`) or on a schedule (the worker).
+push round. "Over" drift is healed at once (lowering a level never oversells). "Under" and
+"missing" drift usually mean the channel sold units whose order has not reached the hub yet:
+raising the level now would offer those units again, so they are healed only once the channel
+has shown the same value for `under_grace_s` (`listing_sync.observed_at` is "shown since");
+until then they are reported as `deferred`. Run it on demand (`stockbridge sync reconcile
+[--heal]`) or on a schedule (the worker).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from stockbridge.sync.plan import PlannedLevel, Skip, plan_levels
 from stockbridge.sync.pusher import Pusher, RoundReport
 
 Policy = Literal["report", "heal"]
+DEFAULT_UNDER_GRACE_S = 30.0
 logger = logging.getLogger(__name__)
 
 
@@ -68,6 +74,7 @@ class ReconcileReport:
     drifts: list[Drift] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     healed: int = 0
+    deferred: list[Drift] = field(default_factory=list)  # under/missing drift still in its grace period
     push: RoundReport | None = None
     stopped: str | None = None
 
@@ -87,13 +94,19 @@ class ReconcileReport:
             "drifts": [d.as_dict() for d in self.drifts],
             "skipped": [s.__dict__ for s in self.skipped],
             "healed": self.healed,
+            "deferred": [d.as_dict() for d in self.deferred],
             "push": None if self.push is None else self.push.as_dict(),
             "stopped": self.stopped,
         }
 
 
 async def reconcile(
-    pusher: Pusher, view: ConnectionView, connector: Connector, *, policy: Policy = "report"
+    pusher: Pusher,
+    view: ConnectionView,
+    connector: Connector,
+    *,
+    policy: Policy = "report",
+    under_grace_s: float = DEFAULT_UNDER_GRACE_S,
 ) -> ReconcileReport:
     report = ReconcileReport(view.code, view.channel, policy)
     if view.channel_id is None or view.channel is None:
@@ -115,9 +128,11 @@ async def reconcile(
     if pusher.metrics is not None:
         pusher.metrics.drift(view.channel, report.drift_units, len(report.drifts))
     if policy == "heal" and report.drifts:
-        _heal(pusher, report.drifts)
-        report.healed = len(report.drifts)
-        report.push = await pusher.push_round(view, connector)
+        ready = _ready_to_heal(pusher, report, under_grace_s)
+        if ready:
+            _heal(pusher, ready)
+            report.healed = len(ready)
+            report.push = await pusher.push_round(view, connector)
     _log(report)
     return report
 
@@ -158,6 +173,21 @@ def _compare(
             report.drifts.append(Drift(level.listing_id, level.sku, level.item_id, level.desired, observed))
 
 
+def _ready_to_heal(pusher: Pusher, report: ReconcileReport, under_grace_s: float) -> list[Drift]:
+    """Over drift now; under/missing drift once the channel has shown it for the grace period."""
+    with pusher.ctx.read() as conn:
+        since = outbox.observed_since(conn, [d.listing_id for d in report.drifts])
+    now, ready = pusher.ctx.clock.now(), []
+    for drift in report.drifts:
+        shown = since.get(drift.listing_id)
+        settled = shown is not None and (now - shown).total_seconds() >= under_grace_s
+        if drift.direction == "over" or settled:
+            ready.append(drift)
+        else:
+            report.deferred.append(drift)
+    return ready
+
+
 def _heal(pusher: Pusher, drifts: list[Drift]) -> None:
     ctx = pusher.ctx
     now = ctx.clock.now()
@@ -173,7 +203,7 @@ def _heal(pusher: Pusher, drifts: list[Drift]) -> None:
 
 def _log(report: ReconcileReport) -> None:
     logger.info(
-        "reconcile %s: checked=%d in_sync=%d pending=%d drifted=%d units=%d skipped=%d healed=%d",
+        "reconcile %s: checked=%d in_sync=%d pending=%d drifted=%d units=%d skipped=%d healed=%d deferred=%d",
         report.connection,
         report.checked,
         report.in_sync,
@@ -182,4 +212,5 @@ def _log(report: ReconcileReport) -> None:
         report.drift_units,
         len(report.skipped),
         report.healed,
+        len(report.deferred),
     )

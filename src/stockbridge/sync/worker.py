@@ -27,7 +27,7 @@ from stockbridge.connectors.base import Connector
 from stockbridge.services.connections import ConnectionView, list_connections, load_connection_config
 from stockbridge.sync.connectors import ConnectorFactory
 from stockbridge.sync.pusher import Pusher, RoundReport
-from stockbridge.sync.reconcile import Policy, ReconcileReport, reconcile
+from stockbridge.sync.reconcile import DEFAULT_UNDER_GRACE_S, Policy, ReconcileReport, reconcile
 
 logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -38,6 +38,7 @@ class WorkerConfig:
     poll_interval_s: float = 0.2
     reconcile_interval_s: float | None = 300.0
     reconcile_policy: Policy = "report"
+    under_grace_s: float = DEFAULT_UNDER_GRACE_S  # see reconcile: raising a level waits this long
     max_rounds_per_tick: int = 10
     max_ticks: int | None = None  # stop after this many ticks (None: until told)
 
@@ -105,7 +106,13 @@ class SyncWorker:
                     break
             if self._reconcile_due(view.code):
                 report.reconciliations.append(
-                    await reconcile(self.pusher, view, connector, policy=self.config.reconcile_policy)
+                    await reconcile(
+                        self.pusher,
+                        view,
+                        connector,
+                        policy=self.config.reconcile_policy,
+                        under_grace_s=self.config.under_grace_s,
+                    )
                 )
         except Exception as error:  # one channel's failure must not stop the others
             logger.exception("sync of connection %s failed", view.code)
