@@ -4,7 +4,6 @@ over GraphQL then finds the same orders and applies nothing twice."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,10 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-import uvicorn
-from pydantic import SecretStr
 
-from stockbridge.api import create_app
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.sandbox.server import EmulatorServer
 from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN, ShopifyEmulator
@@ -33,12 +29,12 @@ from stockbridge.services.connections import ConnectionSpec, load_connection_con
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
 from stockbridge.services.verify import verify_balances
-from stockbridge.settings import Settings
 from stockbridge.store.schema import inventory_events
 from stockbridge.sync.inbound_bindings import record_of
 from stockbridge.sync.inbox import list_inbox, process_inbox
 from stockbridge.sync.pollers import poll_orders
 from tests.inbound.helpers import balance
+from tests.inbound.serving import serving
 from tests.inbound.shopify_inbound import shopify_inbound
 
 pytestmark = pytest.mark.anyio
@@ -102,25 +98,6 @@ async def running_shop() -> AsyncIterator[Shop]:
         await emulator.webhooks.close()
 
 
-@asynccontextmanager
-async def serving(ctx: HubContext) -> AsyncIterator[str]:
-    """The hub's API on a loopback port, in this event loop."""
-    app = create_app(Settings(api_keys=[SecretStr("k")]), ctx, expiry_sweep=None)
-    app.state.connector_source = shopify_inbound
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 def _hub(ctx: HubContext, shop: Shop) -> None:
     shop_location = shop.location("Shop location")
     define_location(ctx, LocationSpec("WH1", "Main", external_codes={SHOP: shop_location}))
@@ -156,7 +133,7 @@ def _event_types(ctx: HubContext) -> list[str]:
 
 
 async def test_webhooks_from_the_emulator_apply_once_and_a_poll_adds_nothing(ctx: HubContext) -> None:
-    async with running_shop() as shop, serving(ctx) as hub_url:
+    async with running_shop() as shop, serving(ctx, shopify_inbound) as hub_url:
         _hub(ctx, shop)
         for topic in TOPICS:
             shop.emulator.webhooks.subscribe(topic, f"{hub_url}/webhooks/shopify/{SHOP}")
@@ -187,7 +164,7 @@ async def test_webhooks_from_the_emulator_apply_once_and_a_poll_adds_nothing(ctx
 
 
 async def test_a_cancelled_order_is_released_and_a_forged_delivery_is_refused(ctx: HubContext) -> None:
-    async with running_shop() as shop, serving(ctx) as hub_url:
+    async with running_shop() as shop, serving(ctx, shopify_inbound) as hub_url:
         _hub(ctx, shop)
         url = f"{hub_url}/webhooks/shopify/{SHOP}"
         for topic in TOPICS:

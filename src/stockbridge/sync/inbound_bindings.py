@@ -84,7 +84,8 @@ class InboundConnector(Protocol):
 
     def webhook_facts(self, message: WebhookMessage) -> InboundFacts: ...
 
-    def order_facts(self, order: RemoteOrder) -> OrderFacts: ...
+    def order_facts(self, order: RemoteOrder) -> InboundFacts:
+        """What a polled order says (Ignored: e.g. an unpaid order that holds no stock)."""
 
     async def orders(
         self, cursor: OrderCursor, *, limit: int = 250
@@ -306,7 +307,7 @@ class _WebhookOnly:
     async def aclose(self) -> None:
         await self.connector.aclose()
 
-    def order_facts(self, order: RemoteOrder) -> OrderFacts:
+    def order_facts(self, order: RemoteOrder) -> InboundFacts:
         return facts_from_remote_order(order)
 
     def webhook_facts(self, message: WebhookMessage) -> InboundFacts:
