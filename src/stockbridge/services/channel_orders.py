@@ -349,24 +349,28 @@ def _place(
 
 
 def _channel_locations(conn: sa.Connection, tenant_id: int, channel: str | None, sku_id: int) -> list[int]:
+    """The listing's own locations if it has any, else the channel's; the online ones (one query)."""
     if channel is None:
         return []
-    channel_id = conn.scalar(
-        sa.select(channels.c.id).where(channels.c.tenant_id == tenant_id, channels.c.code == channel)
+    c, ll, cl = channels.c, listing_locations.c, channel_locations.c
+    own = (
+        sa.select(ll.location_id, sa.literal(True).label("own"))
+        .join(listings, listings.c.id == ll.listing_id)
+        .join(channels, c.id == listings.c.channel_id)
+        .where(c.tenant_id == tenant_id, c.code == channel, listings.c.sku_id == sku_id)
     )
-    own = conn.scalars(
-        sa.select(listing_locations.c.location_id)
-        .join(listings, listings.c.id == listing_locations.c.listing_id)
-        .where(listings.c.channel_id == channel_id, listings.c.sku_id == sku_id)
-    ).all()
-    ids = (
-        own
-        or conn.scalars(
-            sa.select(channel_locations.c.location_id).where(channel_locations.c.channel_id == channel_id)
-        ).all()
+    shared = (
+        sa.select(cl.location_id, sa.literal(False).label("own"))
+        .join(channels, c.id == cl.channel_id)
+        .where(c.tenant_id == tenant_id, c.code == channel)
     )
-    query = sa.select(locations.c.id).where(locations.c.id.in_(ids), locations.c.online.is_(True))
-    return list(conn.scalars(query.order_by(locations.c.id)))
+    both = sa.union_all(own, shared).subquery()
+    query = sa.select(both.c.location_id, both.c.own, locations.c.online).join(
+        locations, locations.c.id == both.c.location_id
+    )
+    rows = [(int(loc), bool(is_own), bool(online)) for loc, is_own, online in conn.execute(query)]
+    chosen = [r for r in rows if r[1]] or rows
+    return sorted({loc for loc, _, online in chosen if online})
 
 
 def _state_key(ctx: HubContext, order: ChannelOrder) -> list[sa.ColumnElement[bool]]:
