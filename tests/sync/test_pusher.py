@@ -167,7 +167,16 @@ def test_without_compare_and_set_the_delta_from_the_last_ack_keeps_sales_the_cha
     assert report.applied == 1 and report.stale == 0
     assert fake.calls[-1][0].expected == 10 and fake.calls[-1][0].quantity == 15
     assert fake.level(item_of("A")) == 13, "8 on the channel + 5 received: the 2 sold stay sold"
-    assert sync_row(ctx, "A")["acked_quantity"] == 13, "the base is what the channel reported back"
+    row = sync_row(ctx, "A")
+    assert (row["acked_quantity"], row["observed_quantity"]) == (15, 13), (
+        "base in hub terms; shown kept apart"
+    )
+
+    sell_in_hub(ctx, "A", 2)  # the channel's order arrives, recorded the way inbound does it
+    assert view.channel_id is not None
+    ctx.write(lambda conn: shift_acknowledged(conn, view.channel_id, {sku_id(ctx, "A"): -2}))
+    settled = asyncio.run(pusher.push_round(view, fake))
+    assert (settled.unchanged, fake.level(item_of("A")), atp(ctx, "A")) == (1, 13, 13), "the sale counts once"
 
 
 def test_an_unbound_listing_is_skipped_with_a_visible_reason(ctx: HubContext, pusher: Pusher) -> None:

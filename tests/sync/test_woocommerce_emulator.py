@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import sqlalchemy as sa
 
 from stockbridge.sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET
 from stockbridge.services.catalog_places import (
@@ -21,8 +22,10 @@ from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
+from stockbridge.store.schema import skus
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
+from stockbridge.sync.outbox import shift_acknowledged
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.reconcile import reconcile
 from stockbridge.sync.retry import Retrier
@@ -58,6 +61,13 @@ def _event(ctx: HubContext, kind: str, sku: str, quantity: int, key: str) -> Non
     assert ingest_events(ctx, [event]).summary()["applied"] == 1
 
 
+def shift_own_sale(ctx: HubContext, channel_id: int | None, sku: str, units: int) -> None:
+    assert channel_id is not None
+    with ctx.read() as conn:
+        sku_id = int(conn.scalar(sa.select(skus.c.id).where(skus.c.code == sku)))
+    ctx.write(lambda conn: shift_acknowledged(conn, channel_id, {sku_id: -units}))
+
+
 async def test_deltas_from_the_acknowledged_level_keep_the_shops_sales(ctx: HubContext) -> None:
     with running_woocommerce() as site:
         _hub(ctx, site.base_url)
@@ -86,7 +96,8 @@ async def test_deltas_from_the_acknowledged_level_keep_the_shops_sales(ctx: HubC
             assert [(d.sku, d.desired, d.observed, d.direction) for d in drift.drifts] == [
                 ("HOOD", 15, 12, "under")
             ]
-            _event(ctx, "sale", "HOOD", 3, "k4")  # the sale reaches the hub: nothing more to push
+            _event(ctx, "sale", "HOOD", 3, "k4")  # the shop's order reaches the hub, as inbound records it:
+            shift_own_sale(ctx, config.view.channel_id, "HOOD", 3)  # the shop applied it already
             settled = await pusher.push_round(config.view, connector)
             assert (settled.unchanged, site.stock("HOOD")) == (1, 12)
             assert (await reconcile(pusher, config.view, connector)).drifts == []

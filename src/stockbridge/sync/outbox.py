@@ -118,7 +118,7 @@ def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, Sy
 
 
 def record_ack(conn: sa.Connection, listing_id: int, quantity: int, now: datetime) -> None:
-    """The channel holds `quantity` because we set it: the next compare-and-set starts there."""
+    """We set `quantity` and the channel took it: the base of the next compare-and-set or delta."""
     _upsert(conn, listing_id, acked_quantity=quantity, acked_at=now, attempts=0, last_error=None)
 
 

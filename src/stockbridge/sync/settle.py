@@ -1,8 +1,11 @@
 """Recording what the channel answered, one transaction per batch.
 
-applied  acked_quantity = what the channel now holds: its reported `remote_quantity` when it
-         gives one (a delta platform reports the level after the adjustment), else the
-         quantity we set; propagation latency observed from the listing's `dirty_at`
+applied  acked_quantity = the quantity we set: the base of the next change, in the hub's terms.
+         What the channel reports holding (`remote_quantity`) is kept as observed: on a delta
+         platform it can differ by the channel's own sales not yet ingested, which must not
+         leak into the base (`outbox.shift_acknowledged` moves the base when they arrive, so
+         they are applied exactly once in either order). Propagation latency is observed from
+         the listing's `dirty_at`.
 stale    compare-and-set refused (the channel moved, usually a sale): its reported level
          becomes the new base (None when unreported: the next round reads it first) and the
          listing is re-marked dirty, so the next round converges from the real value
@@ -64,8 +67,9 @@ class Settler:
         now = self.ctx.clock.now()
         self._count(outcome.status)
         if outcome.status == "applied":
-            held = outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
-            outbox.record_ack(conn, level.listing_id, held, now)
+            outbox.record_ack(conn, level.listing_id, outcome.change.quantity, now)
+            if outcome.remote_quantity is not None:
+                outbox.record_observed(conn, level.listing_id, outcome.remote_quantity, now)
             tally.applied += 1
             if level.dirty_at is not None:
                 tally.latencies.append(max((now - level.dirty_at).total_seconds(), 0.0))
