@@ -85,13 +85,15 @@ def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> N
 
 
 def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int, int]) -> int:
-    """The channel moved its own level (its own sale: -q; its own cancellation or restock: +q).
+    """A channel without compare-and-set moved its own level (its own sale: -q; its own
+    cancellation or restock: +q), and the hub is now recording that order.
 
-    Call it in the same transaction that records that channel's order in the ledger. Our base
-    (`acked_quantity`) moves by the same delta, so the next push starts from what the channel now
-    holds: a delta platform does not apply the sale a second time, and a compare-and-set platform
-    gets the right `expected` (no stale round trip). `deltas` maps SKU id -> units; returns how
-    many listings moved (a never-acknowledged listing has no base to move).
+    Call it in the same transaction that records the order in the ledger. The base
+    (`acked_quantity`, the quantity we last set) moves by the same delta as the hub's number, so
+    the next delta push does not apply the sale a second time, whether our last push came before
+    or after the channel took the sale. Not for compare-and-set platforms: there the base is the
+    channel's value after a refused write, which may already include the sale. `deltas` maps SKU
+    id -> units; returns how many listings moved (a never-acknowledged listing has no base).
     """
     moved = 0
     for sku_id, delta in sorted(deltas.items()):

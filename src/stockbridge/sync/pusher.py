@@ -22,13 +22,13 @@ Contract with connectors, `LevelChange(quantity, expected)`:
     in the shortest window it allows), and report `remote_quantity` = the level after the write
     when the platform returns it; they never answer `stale`;
   - `expected=None` (no level exists at that item/location) means: set `quantity` absolutely.
-The base (`acked_quantity`) is the quantity we last set, in the hub's terms; what the channel
-reports holding is kept apart as observed. A channel's own sales move its level before the hub
-hears of them: inbound processing must call `outbox.shift_acknowledged` in the transaction that
-records such an order, so the base moves with the hub's number and the sale is applied to the
-channel exactly once whether it arrives before or after our next push (otherwise a delta
-platform takes it off twice until reconciliation heals it; compare-and-set platforms just pay
-one stale round trip).
+The base (`acked_quantity`) is the quantity we last set; what the channel reports holding is kept
+apart as observed. A channel's own sales move its level before the hub hears of them. On a
+platform without compare-and-set, inbound processing must call `outbox.shift_acknowledged` in the
+transaction that records such an order, so the base moves with the hub's number and the sale is
+applied to the channel exactly once, whether the order arrives before or after our next push
+(otherwise the delta takes it off twice until reconciliation heals it). Compare-and-set platforms
+need no shift: the write that follows the order is refused as stale and converges next round.
 """
 
 from __future__ import annotations
