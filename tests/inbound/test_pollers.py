@@ -149,3 +149,19 @@ def test_a_failing_poll_stays_inside_its_connection_and_the_inbox_still_moves(
     asyncio.run(loop.run(stop))
     assert loop.processed == {"done": 1} and len(fake.order_calls) == 1
     assert balance(shop, "TEE", "WH1").committed == 1
+
+
+def test_the_loop_works_off_a_backlog_without_waiting_between_full_passes(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    for n in range(3):
+        deliver(shop, fake, "orders/create", order_payload(f"B{n}", at(0), [("item-tee", "TEE", 1)]))
+    stop, waits = asyncio.Event(), []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        stop.set()
+
+    loop = InboundLoop(shop, fake.for_config, poll_every_s=None, batch=1, sleep=sleep)
+    asyncio.run(loop.run(stop))
+    assert loop.processed == {"done": 3} and len(waits) == 1

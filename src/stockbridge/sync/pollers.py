@@ -120,6 +120,7 @@ class InboundLoop:
     process_every_s: float = 0.5
     poll_every_s: float | None = 300.0
     lookback: timedelta = DEFAULT_LOOKBACK
+    batch: int = 500
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     connectors: dict[str, InboundConnector] = field(default_factory=dict)
     polled_at: datetime | None = None
@@ -129,15 +130,18 @@ class InboundLoop:
         try:
             while not stop.is_set():
                 try:
-                    await self.tick()
+                    backlog = await self.tick() >= self.batch
                 except Exception:  # e.g. the database is away: log, wait, try again
                     logger.exception("inbound tick failed; retrying after %s s", self.process_every_s)
-                await self.sleep(self.process_every_s)
+                    backlog = False
+                if not backlog:  # a full pass means more may be waiting: go on at once
+                    await self.sleep(self.process_every_s)
         finally:
             for connector in self.connectors.values():
                 await connector.aclose()
 
-    async def tick(self) -> None:
+    async def tick(self) -> int:
+        """Poll whatever is due, then one inbox pass of at most `batch` rows; rows processed."""
         now = self.ctx.clock.now()
         due = self.poll_every_s is not None and (
             self.polled_at is None or now - self.polled_at >= timedelta(seconds=self.poll_every_s)
@@ -146,9 +150,10 @@ class InboundLoop:
             self.polled_at = now
             for config in await asyncio.to_thread(_enabled_configs, self.ctx):
                 await self._poll(config)
-        report = await asyncio.to_thread(process_inbox, self.ctx, self.source)
+        report = await asyncio.to_thread(process_inbox, self.ctx, self.source, limit=self.batch)
         for status, n in report.counts.items():
             self.processed[status] = self.processed.get(status, 0) + n
+        return report.processed
 
     async def _poll(self, config: ConnectionConfig) -> None:
         try:
