@@ -1,6 +1,8 @@
 """The inbound model and its mapping: what a channel says (order facts, level reports, in the
-channel's ids), the connector port that says it, and the connections and id bindings that turn
-the channel's item and location ids into hub SKUs and locations.
+channel's ids), the connector port that says it (`InboundConnector`: a platform package offers
+`inbound_connector(config)`; without one, webhooks still verify and store, and processing fails
+with that reason), and the connections and id bindings that turn the channel's item and location
+ids into hub SKUs and locations.
 
 Bindings are written by services.bindings (internal id = our row id as text). Lookups fall back
 on what the core already knows: a SKU code or a connection alias equal to the channel's own SKU

@@ -4,7 +4,8 @@ platform authenticates each delivery with an HMAC over the raw body and the conn
 The delivery is verified by the connection's connector (constant-time compare), stored in the
 inbox, and only then acknowledged with 200; a repeated delivery id is acknowledged and not stored
 again. Processing happens later (sync.inbox). 401 for a bad or missing signature, 404 for an
-unknown connection or platform, 503 when the connection cannot build its connector. Tests swap the connectors with `app.state.connector_source`.
+unknown connection or platform, 503 when the connection cannot build its connector (the platform
+delivers again later). Tests swap the connectors with `app.state.connector_source`.
 """
 
 from __future__ import annotations
