@@ -38,6 +38,7 @@ def test_poll_reads_stores_and_processes(shop: HubContext, fake: FakeConnector, 
     code, out = run(fake, "poll", CONNECTION, "--db", db_url, "--json")
     summary = json.loads(out)
     assert code == 0 and (summary["stored"], summary["processed"]) == (1, {"done": 1})
+    assert fake.closed
     assert balance(shop, "TEE", "WH1").committed == 2
     assert run(fake, "poll", "nobody", "--db", db_url)[0] == 1
 

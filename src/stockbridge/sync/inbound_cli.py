@@ -25,9 +25,16 @@ from rich.table import Table
 from stockbridge.cli_commands.runtime import DbOption, JsonOption, console, fail, hub, print_json
 from stockbridge.services.channel_orders import list_oversells
 from stockbridge.services.connections import load_connection_config
-from stockbridge.sync.inbound_bindings import ConnectorSource, installed_connector_source, record_of
+from stockbridge.services.context import HubContext
+from stockbridge.sync.inbound_bindings import (
+    ConnectionRecord,
+    ConnectorSource,
+    InboundConnector,
+    installed_connector_source,
+    record_of,
+)
 from stockbridge.sync.inbox import InboxReport, list_inbox, process_inbox, requeue
-from stockbridge.sync.pollers import DEFAULT_LOOKBACK, InboundLoop, poll_orders
+from stockbridge.sync.pollers import DEFAULT_LOOKBACK, InboundLoop, PollReport, poll_orders
 
 LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")]
 
@@ -115,9 +122,8 @@ def _channel_commands(app: typer.Typer, source: ConnectorSource) -> None:
         with hub(db) as ctx:
             config = load_connection_config(ctx, connection)
             record = record_of(config, ctx.tenant_id)
-            polled = asyncio.run(
-                poll_orders(ctx, record, source(config), lookback=timedelta(seconds=lookback_s))
-            )
+            connector = source(config)
+            polled = asyncio.run(_poll_once(ctx, record, connector, timedelta(seconds=lookback_s)))
             report = process_inbox(ctx, source) if process_after else InboxReport()
         summary = {
             "fetched": polled.fetched,
@@ -148,6 +154,15 @@ def _channel_commands(app: typer.Typer, source: ConnectorSource) -> None:
             )
             table.add_row(str(item["event_id"]), item["source"], item["reference"], lines)
         console().print(table)
+
+
+async def _poll_once(
+    ctx: HubContext, record: ConnectionRecord, connector: InboundConnector, lookback: timedelta
+) -> PollReport:
+    try:
+        return await poll_orders(ctx, record, connector, lookback=lookback)
+    finally:
+        await connector.aclose()
 
 
 async def _until_signalled(loop: InboundLoop) -> None:
