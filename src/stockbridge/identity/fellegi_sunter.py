@@ -1,13 +1,17 @@
 """Fellegi–Sunter match weights: u from random pairs, m and the prior learned by EM.
 
 Owns the probabilistic model: per field and level the probability of that level among
-matches (m) and among non-matches (u), the prior share of matches among candidate pairs,
-and the term-frequency adjustment that makes a shared rare surname count for more than a
-shared common one. No labels are needed; a few labelled pairs, when given, anchor m.
+matches (m) and among non-matches (u), the prior share of matches among all record pairs,
+and the clip of the term-frequency adjustment (applied in `scoring`) that makes a shared
+rare surname count for more than a shared common one. No labels are needed; a few pairs
+labelled as matches, when given, anchor m.
 
 Like Splink, m is learned in several EM sessions, each on the pairs sharing one training
 key (e-mail, phone, name, address); the fields of that key carry no evidence inside its
-session and are learned in the others. u comes from uniformly random pairs.
+session and are learned in the others. u comes from uniformly random pairs. Where fields
+are known to be dependent among non-matches (household members share an address *and* a
+surname, a landline, a family e-mail), a conditional u is read off candidate pairs that a
+proxy marks as different people, and replaces u under that condition.
 """
 
 from __future__ import annotations
