@@ -69,8 +69,10 @@ def test_an_unknown_scenario_is_refused_with_the_known_ones() -> None:
 
 
 def test_the_demo_says_where_to_look_and_ends_with_the_summary() -> None:
-    args = ["demo", "--scenario", "returns-and-transfers", "--duration", "3", "--seed", "2"]
+    # warehouse-outage runs here only: PASS means converged, nothing oversold, nothing lost
+    args = ["demo", "--scenario", "warehouse-outage", "--duration", "3", "--seed", "2"]
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 0, result.output
     assert "/docs" in result.output and "/metrics" in result.output
     assert "PASS" in result.output and "oversold units" in result.output
+    assert "location_offline: 1" in result.output

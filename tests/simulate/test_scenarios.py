@@ -43,7 +43,6 @@ def assert_sound(report: RunReport, *, oversell_allowed: bool = False) -> None:
     [
         ("channel-outage", 4.0, 10.0, "channel_down"),
         ("throttle", 3.0, 10.0, "throttle"),
-        ("warehouse-outage", 3.0, 10.0, "location_offline"),
     ],
 )
 def test_faults_neither_oversell_nor_lose_and_every_channel_converges(
