@@ -52,3 +52,29 @@ def contention(
     with _console.status(f"{workers} processes x {attempts} attempts for {stock} units"):
         result = bench_contention(db, workers=workers, stock=stock, attempts=attempts)
     _emit(result.as_dict(), as_json)
+
+
+@app.command()
+def propagation(
+    channels: str = typer.Option(
+        "shopify,woocommerce", "--channels", help="Comma-separated: shopify, woocommerce."
+    ),
+    skus: int = typer.Option(500, "--skus", min=1, help="SKUs, each listed on every channel."),
+    changes: int = typer.Option(
+        2000, "--changes", min=1, help="Stock changes in the burst (and again, naively)."
+    ),
+    seed: int = typer.Option(1, "--seed"),
+    ingest_batch: int = typer.Option(
+        1, "--ingest-batch", min=1, help="Events per hub transaction in the burst."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON result."),
+) -> None:
+    """Burst of stock changes to every channel: calls vs the lower bound, latency, final drift."""
+    import asyncio
+
+    from stockbridge.bench.propagation import bench_propagation
+
+    chosen = [c.strip() for c in channels.split(",") if c.strip()]
+    with _console.status(f"{changes} changes over {skus} SKUs to {', '.join(chosen)}"):
+        result = asyncio.run(bench_propagation(chosen, skus, changes, seed=seed, ingest_batch=ingest_batch))
+    _emit(result.as_dict(), as_json)
