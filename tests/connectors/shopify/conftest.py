@@ -20,7 +20,7 @@ import pytest
 from stockbridge.connectors.http import HttpMetrics, ManualTime, RetryPolicy
 from stockbridge.connectors.shopify import ShopifyConfig, ShopifyConnector, build_connector
 from stockbridge.connectors.shopify.mappers import to_gid
-from stockbridge.sandbox.clock import FrozenClock
+from stockbridge.domain.clock import FrozenClock
 from stockbridge.sandbox.server import EmulatorServer
 from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN, ShopifyEmulator
 from stockbridge.sandbox.shopify.storefront import seed

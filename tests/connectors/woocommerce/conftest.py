@@ -13,7 +13,7 @@ import pytest
 
 from stockbridge.connectors.http import HttpMetrics, RetryPolicy
 from stockbridge.connectors.woocommerce import WooCommerceConfig, WooCommerceConnector, build_connector
-from stockbridge.sandbox.clock import FrozenClock
+from stockbridge.domain.clock import FrozenClock
 from stockbridge.sandbox.server import ThreadedEmulatorServer
 from stockbridge.sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET, WooCommerceEmulator
 from stockbridge.sandbox.woocommerce.models import Order

@@ -13,7 +13,7 @@ import pytest
 
 from stockbridge.connectors.errors import AuthError
 from stockbridge.connectors.woocommerce import build_connector
-from stockbridge.sandbox.clock import FrozenClock
+from stockbridge.domain.clock import FrozenClock
 from stockbridge.sandbox.server import ThreadedEmulatorServer
 from stockbridge.sandbox.woocommerce import WooCommerceEmulator
 from stockbridge.sandbox.woocommerce.storefront import seed
