@@ -133,7 +133,7 @@ def test_decreases_are_pushed_before_increases(ctx: HubContext, pusher: Pusher) 
     assert [fake.level(item_of(c)) for c in codes] == [9, 1, 8, 2, 0]
 
 
-def test_a_stale_compare_and_set_accepts_the_channel_value_and_converges_next_round(
+def test_a_stale_compare_and_set_converges_next_round_without_offering_the_sold_units_again(
     ctx: HubContext, pusher: Pusher
 ) -> None:
     view = hub_with_channel(ctx, ["A"])
@@ -145,11 +145,19 @@ def test_a_stale_compare_and_set_accepts_the_channel_value_and_converges_next_ro
 
     stale = asyncio.run(pusher.push_round(view, fake))
     assert (stale.stale, stale.applied, fake.level(item_of("A"))) == (1, 0, 8), "nothing overwritten"
-    assert sync_row(ctx, "A")["acked_quantity"] == 8 and is_dirty(ctx, "A")
+    row = sync_row(ctx, "A")
+    assert (row["acked_quantity"], row["unseen_units"]) == (8, 2) and is_dirty(ctx, "A")
 
     converged = asyncio.run(pusher.push_round(view, fake))
     assert converged.applied == 1 and fake.calls[-1][0].expected == 8
-    assert fake.level(item_of("A")) == atp(ctx, "A") == 15
+    assert fake.level(item_of("A")) == 13 == atp(ctx, "A") - 2, "the 2 sold are not offered again"
+
+    sell_in_hub(ctx, "A", 2)  # the channel's order arrives, recorded the way inbound does it
+    assert view.channel_id is not None
+    ctx.write(lambda conn: shift_acknowledged(conn, view.channel_id, {sku_id(ctx, "A"): -2}))
+    settled = asyncio.run(pusher.push_round(view, fake))
+    assert (settled.unchanged, fake.level(item_of("A")), atp(ctx, "A")) == (1, 13, 13)
+    assert sync_row(ctx, "A")["unseen_units"] == 0
 
 
 def test_without_compare_and_set_the_delta_from_the_last_ack_keeps_sales_the_channel_took(
@@ -168,9 +176,7 @@ def test_without_compare_and_set_the_delta_from_the_last_ack_keeps_sales_the_cha
     assert fake.calls[-1][0].expected == 10 and fake.calls[-1][0].quantity == 15
     assert fake.level(item_of("A")) == 13, "8 on the channel + 5 received: the 2 sold stay sold"
     row = sync_row(ctx, "A")
-    assert (row["acked_quantity"], row["observed_quantity"]) == (15, 13), (
-        "base in hub terms; shown kept apart"
-    )
+    assert (row["acked_quantity"], row["unseen_units"]) == (13, 2), "the channel holds 13: 2 sold unseen"
 
     sell_in_hub(ctx, "A", 2)  # the channel's order arrives, recorded the way inbound does it
     assert view.channel_id is not None
@@ -230,3 +236,22 @@ def test_a_sale_the_channel_took_itself_shifts_the_base_so_a_delta_does_not_appl
 
     assert report.unchanged == 1 and fake.level(item_of("A")) == 9 == atp(ctx, "A")
     assert fake.level(item_of("B")) == 6, "without the shift the delta takes the sale off twice"
+
+
+def test_an_order_the_compare_and_set_channel_took_itself_needs_no_call_once_recorded(
+    ctx: HubContext, pusher: Pusher
+) -> None:
+    view = hub_with_channel(ctx, ["A"])
+    fake = fake_for(["A"], start=0)
+    set_stock(ctx, "A", 10)
+    asyncio.run(pusher.push_round(view, fake))
+    calls = len(fake.calls)
+    fake.sell(item_of("A"), 2)
+    sell_in_hub(ctx, "A", 2)  # the channel's own order, recorded with the shift
+    assert view.channel_id is not None
+    ctx.write(lambda conn: shift_acknowledged(conn, view.channel_id, {sku_id(ctx, "A"): -2}))
+
+    report = asyncio.run(pusher.push_round(view, fake))
+
+    assert (report.unchanged, len(fake.calls) - calls) == (1, 0), "no echo pushed back"
+    assert fake.level(item_of("A")) == atp(ctx, "A") == 8

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import sqlalchemy as sa
 
 from stockbridge.sandbox.shopify import DEFAULT_SECRET, DEFAULT_TOKEN
 from stockbridge.services.catalog_places import (
@@ -20,8 +21,10 @@ from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
+from stockbridge.store.schema import skus
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
+from stockbridge.sync.outbox import shift_acknowledged
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.reconcile import reconcile
 from stockbridge.sync.retry import Retrier
@@ -54,6 +57,19 @@ def _count(ctx: HubContext, sku: str, quantity: int, key: str) -> None:
     assert ingest_events(ctx, [event]).summary()["applied"] == 1
 
 
+def _sale_recorded(ctx: HubContext, sku: str, units: int, channel_id: int | None) -> None:
+    """The shop's own order in the ledger, recorded the way inbound does it (with the shift)."""
+    assert channel_id is not None
+    event = {"type": "sale", "sku": sku, "location": "WH1", "quantity": units, "idempotency_key": "order-1"}
+
+    def work(conn: sa.Connection) -> None:
+        sku_id = int(conn.scalar(sa.select(skus.c.id).where(skus.c.code == sku)))
+        shift_acknowledged(conn, channel_id, {sku_id: -units})
+
+    assert ingest_events(ctx, [event]).summary()["applied"] == 1
+    ctx.write(work)
+
+
 async def test_the_hub_converges_the_emulated_shop_and_keeps_its_sales(ctx: HubContext) -> None:
     with running_shopify() as shop:
         _hub(ctx, shop.base_url)
@@ -79,7 +95,12 @@ async def test_the_hub_converges_the_emulated_shop_and_keeps_its_sales(ctx: HubC
                 "the sale was not overwritten"
             )
             converged = await pusher.push_round(config.view, connector)
-            assert converged.applied == 1 and shop.available("TEE-S", "Shop location") == 10
+            assert converged.applied == 1 and shop.available("TEE-S", "Shop location") == 8, (
+                "10 in the hub, less the 2 the shop sold: they are not offered again"
+            )
+            _sale_recorded(ctx, "TEE-S", 2, config.view.channel_id)  # the shop's order reaches the hub
+            settled = await pusher.push_round(config.view, connector)
+            assert (settled.unchanged, shop.available("TEE-S", "Shop location")) == (1, 8)
 
             report = await reconcile(pusher, config.view, connector)
             assert (report.checked, report.in_sync, report.drifts) == (3, 3, [])

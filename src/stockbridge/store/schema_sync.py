@@ -76,6 +76,8 @@ listing_sync = sa.Table(
     metadata,
     sa.Column("listing_id", sa.ForeignKey("listings.id"), primary_key=True),
     sa.Column("acked_quantity", sa.BigInteger, nullable=True),  # what the channel last confirmed
+    # units the channel moved on its own (its sales) that the hub has not recorded yet
+    sa.Column("unseen_units", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("acked_at", UtcDateTime, nullable=True),
     sa.Column("observed_quantity", sa.BigInteger, nullable=True),  # what reconciliation last read
     sa.Column("observed_at", UtcDateTime, nullable=True),

@@ -141,13 +141,14 @@ def status_command(
     if as_json:
         print_json([r.as_dict() for r in rows])
         return
-    table = Table("channel", "sku", "pending", "acked", "observed", "attempts", "last error")
+    table = Table("channel", "sku", "pending", "acked", "unseen", "observed", "attempts", "last error")
     for r in rows:
         table.add_row(
             r.channel,
             escape(r.sku),
             "yes" if r.dirty else "",
             _text(r.acked_quantity),
+            str(r.unseen_units or ""),
             _text(r.observed_quantity),
             str(r.attempts or ""),
             escape(r.last_error or ""),

@@ -40,6 +40,7 @@ class Claimed:
 @dataclass(frozen=True)
 class SyncState:
     acked_quantity: int | None
+    unseen_units: int
     attempts: int
 
 
@@ -85,15 +86,14 @@ def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> N
 
 
 def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int, int]) -> int:
-    """A channel without compare-and-set moved its own level (its own sale: -q; its own
-    cancellation or restock: +q), and the hub is now recording that order.
+    """A channel moved its own level (its own sale: -q; its own cancellation or restock: +q) and
+    the hub is now recording that order: those units are no longer unseen.
 
-    Call it in the same transaction that records the order in the ledger. The base
-    (`acked_quantity`, the quantity we last set) moves by the same delta as the hub's number, so
-    the next delta push does not apply the sale a second time, whether our last push came before
-    or after the channel took the sale. Not for compare-and-set platforms: there the base is the
-    channel's value after a refused write, which may already include the sale. `deltas` maps SKU
-    id -> units; returns how many listings moved (a never-acknowledged listing has no base).
+    Call it in the same transaction that records the order in the ledger. `unseen_units` moves by
+    the delta, so the next push neither takes the sale off a second time (delta platforms) nor
+    keeps holding it back (compare-and-set platforms). `deltas` maps SKU id -> units; returns how
+    many listings moved (a never-acknowledged listing has nothing to move: its first push reads
+    the channel).
     """
     moved = 0
     for sku_id, delta in sorted(deltas.items()):
@@ -103,7 +103,7 @@ def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int
         moved += conn.execute(
             sa.update(listing_sync)
             .where(_s.listing_id == listing, _s.acked_quantity.is_not(None))
-            .values(acked_quantity=_s.acked_quantity + delta)
+            .values(unseen_units=_s.unseen_units + delta)
         ).rowcount
     return moved
 
@@ -113,28 +113,61 @@ def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, Sy
     for start in range(0, len(listing_ids), 500):
         chunk = listing_ids[start : start + 500]
         rows = conn.execute(
-            sa.select(_s.listing_id, _s.acked_quantity, _s.attempts).where(_s.listing_id.in_(chunk))
+            sa.select(_s.listing_id, _s.acked_quantity, _s.unseen_units, _s.attempts).where(
+                _s.listing_id.in_(chunk)
+            )
         ).all()
-        states.update({int(r.listing_id): SyncState(r.acked_quantity, int(r.attempts)) for r in rows})
+        states.update(
+            {
+                int(r.listing_id): SyncState(r.acked_quantity, int(r.unseen_units), int(r.attempts))
+                for r in rows
+            }
+        )
     return states
 
 
-def record_ack(conn: sa.Connection, listing_id: int, quantity: int, now: datetime) -> None:
-    """We set `quantity` and the channel took it: the base of the next compare-and-set or delta."""
-    _upsert(conn, listing_id, acked_quantity=quantity, acked_at=now, attempts=0, last_error=None)
-
-
-def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime, note: str) -> None:
-    """Accept what the channel holds (or None: unknown, read it next time) as the new base."""
+def record_ack(
+    conn: sa.Connection, listing_id: int, holds: int, now: datetime, *, unseen: int, relative: bool
+) -> None:
+    """The channel took our write and holds `holds`: the next compare-and-set "from" / delta base.
+    `unseen` = units the channel is below the hub's number on its own (set, or added when
+    `relative`, so a concurrent `shift_acknowledged` is not lost)."""
+    units = _s.unseen_units + unseen if relative else sa.literal(unseen, sa.BigInteger)
     _upsert(
         conn,
         listing_id,
-        acked_quantity=quantity,
+        {"unseen_units": units},
+        acked_quantity=holds,
+        unseen_units=unseen,
         acked_at=now,
-        observed_quantity=quantity,
-        observed_at=now,
-        last_error=note,
+        attempts=0,
+        last_error=None,
     )
+
+
+def record_stale(
+    conn: sa.Connection, listing_id: int, expected: int | None, remote: int | None, now: datetime
+) -> None:
+    """A compare-and-set refused: the channel holds `remote`, not `expected`. It moved on its own
+    (usually a sale the hub has not recorded yet): the move becomes unseen units, `remote` the new
+    "from" (None when unreported: the next round reads it)."""
+    moved = expected - remote if expected is not None and remote is not None else 0
+    _upsert(
+        conn,
+        listing_id,
+        {"unseen_units": _s.unseen_units + moved},
+        acked_quantity=remote,
+        unseen_units=moved,
+        acked_at=now,
+        last_error=f"stale: channel held {remote}, expected {expected}",
+    )
+    if remote is not None:
+        record_observed(conn, listing_id, remote, now)
+
+
+def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime, note: str) -> None:
+    """Reconciliation: take what the channel holds as the new base, nothing unseen any more."""
+    _upsert(conn, listing_id, acked_quantity=quantity, unseen_units=0, acked_at=now, last_error=note)
 
 
 def record_observed(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime) -> None:
@@ -174,10 +207,13 @@ def reset_attempts(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
         conn.execute(sa.update(listing_sync).where(_s.listing_id.in_(ids)).values(attempts=0))
 
 
-def _upsert(conn: sa.Connection, listing_id: int, **values: Any) -> None:
+def _upsert(
+    conn: sa.Connection, listing_id: int, on_conflict: Mapping[str, Any] | None = None, **values: Any
+) -> None:
+    """Insert or update one row; `on_conflict` overrides what an update sets (relative changes)."""
     insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
     stmt = insert.values(listing_id=listing_id, **values).on_conflict_do_update(
-        index_elements=["listing_id"], set_=_excluded(insert, values)
+        index_elements=["listing_id"], set_=_excluded(insert, values) | dict(on_conflict or {})
     )
     conn.execute(stmt)
 

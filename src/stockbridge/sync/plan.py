@@ -1,7 +1,10 @@
 """From claimed listings to level changes: desired ATP, the remote item and location, the base.
 
-Per listing: desired = its available-to-sell (`desired`, read *after* the claim), item = the external id bound
-to the listing's SKU (`bindings`, object type `sku`), base = `listing_sync.acked_quantity`.
+Per listing: desired = its available-to-sell (`desired`, read *after* the claim), item = the
+external id bound to the listing's SKU (`bindings`, object type `sku`), base =
+`listing_sync.acked_quantity` (what the channel holds as far as we know), and the target the
+channel should show = desired - `unseen_units` (units the channel sold on its own that the hub
+has not recorded yet: they stay sold, they are not offered again).
 
 Multi-location platforms (Shopify) hold one level per (item, remote location), but a listing has
 one ATP. The whole ATP goes to exactly one remote location per connection, the *push location*:
@@ -19,6 +22,7 @@ with a reason; the pusher records and reports them, never dropping one silently.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +35,7 @@ from stockbridge.services.context import HubContext
 from stockbridge.store.schema import channel_locations, skus
 from stockbridge.store.schema_sync import bindings
 from stockbridge.sync.desired import desired_levels
-from stockbridge.sync.outbox import Claimed, load_states
+from stockbridge.sync.outbox import Claimed, SyncState, load_states
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,16 @@ class PlannedLevel:
     desired: int
     item_id: str
     location_id: str | None
-    acked: int | None
+    acked: int | None  # what the channel holds as far as we know: the CAS "from", the delta base
     attempts: int
     claimed: Claimed
+    unseen: int = 0  # units the channel sold on its own that the hub has not recorded yet
+    fresh: bool = False  # never acknowledged: `acked` comes from a read just before the push
+
+    @property
+    def target(self) -> int:
+        """What the channel should show: the hub's number less what the channel already sold."""
+        return max(self.desired - self.unseen, 0)
 
     @property
     def dirty_at(self) -> datetime | None:
@@ -82,11 +93,13 @@ def plan_levels(
         desired = desired_levels(conn, ctx, [c.listing_id for c, _, _ in planned])
     levels = []
     for c, sku, item in planned:
-        state = states.get(c.listing_id)
-        acked, attempts = (state.acked_quantity, state.attempts) if state else (None, 0)
-        levels.append(
-            PlannedLevel(c.listing_id, sku, desired[c.listing_id], item, location, acked, attempts, c)
+        state = states.get(c.listing_id) or SyncState(None, 0, 0)
+        known = state.acked_quantity is not None
+        unseen = state.unseen_units if known else 0
+        level = PlannedLevel(
+            c.listing_id, sku, desired[c.listing_id], item, location, state.acked_quantity, state.attempts, c
         )
+        levels.append(dataclasses.replace(level, unseen=unseen, fresh=not known))
     return Plan(levels, skips)
 
 

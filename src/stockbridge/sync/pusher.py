@@ -209,14 +209,14 @@ class _Round:
 
     def _drop_unchanged(self, levels: list[PlannedLevel]) -> list[PlannedLevel]:
         """Listings whose channel already holds the desired level are acknowledged without a call."""
-        same = [lv for lv in levels if lv.acked is not None and lv.acked == lv.desired]
+        same = [lv for lv in levels if lv.acked is not None and lv.acked == lv.target]
         if not same:
             return levels
         now = self.p.ctx.clock.now()
 
         def work(conn: Any) -> None:
-            for lv in same:
-                outbox.record_ack(conn, lv.listing_id, lv.desired, now)
+            for lv in same:  # a fresh base has nothing unseen; a known one keeps what it had
+                outbox.record_ack(conn, lv.listing_id, lv.target, now, unseen=0, relative=not lv.fresh)
 
         self.p.ctx.write(work)
         for lv in same:
@@ -248,11 +248,11 @@ class _Round:
 
 
 def _is_decrease(level: PlannedLevel) -> bool:
-    return level.acked is not None and level.desired < level.acked
+    return level.acked is not None and level.target < level.acked
 
 
 def _change(level: PlannedLevel) -> LevelChange:
-    return LevelChange(level.item_id, level.location_id, level.desired, level.acked, str(level.listing_id))
+    return LevelChange(level.item_id, level.location_id, level.target, level.acked, str(level.listing_id))
 
 
 def _reason_label(reason: str) -> str:

@@ -1,14 +1,13 @@
 """Recording what the channel answered, one transaction per batch.
 
-applied  acked_quantity = the quantity we set: the base of the next change, in the hub's terms.
-         What the channel reports holding (`remote_quantity`) is kept as observed: on a delta
-         platform it can differ by the channel's own sales not yet ingested, which must not
-         leak into the base (`outbox.shift_acknowledged` moves the base when they arrive, so
-         they are applied exactly once in either order). Propagation latency is observed from
-         the listing's `dirty_at`.
+applied  acked_quantity = what the channel now holds (its reported `remote_quantity`, else the
+         quantity we set); unseen_units = the hub's number minus that: on a delta platform,
+         sales the channel took that the hub has not recorded yet. Propagation latency is
+         observed from the listing's `dirty_at`.
 stale    compare-and-set refused (the channel moved, usually a sale): its reported level
-         becomes the new base (None when unreported: the next round reads it first) and the
-         listing is re-marked dirty, so the next round converges from the real value
+         becomes the new base (None when unreported: the next round reads it first), the move
+         is added to unseen_units, and the listing is re-marked dirty: the next round converges
+         from the real value without offering the units the channel sold again
 failed   retryable errors re-mark the listing (up to `max_item_attempts`); anything else,
          or too many attempts, parks the change in the dead-letter queue with its reason
 """
@@ -67,17 +66,21 @@ class Settler:
         now = self.ctx.clock.now()
         self._count(outcome.status)
         if outcome.status == "applied":
-            outbox.record_ack(conn, level.listing_id, outcome.change.quantity, now)
-            if outcome.remote_quantity is not None:
-                outbox.record_observed(conn, level.listing_id, outcome.remote_quantity, now)
+            holds = (
+                outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
+            )
+            unseen = level.desired - holds  # a delta platform may hold less: sales not recorded yet
+            relative = not level.fresh
+            change = unseen - level.unseen if relative else unseen
+            outbox.record_ack(conn, level.listing_id, holds, now, unseen=change, relative=relative)
+            outbox.record_observed(conn, level.listing_id, holds, now)
             tally.applied += 1
             if level.dirty_at is not None:
                 tally.latencies.append(max((now - level.dirty_at).total_seconds(), 0.0))
             if self.metrics is not None:
                 self.metrics.observe_latency(self.channel, level.dirty_at, now)
         elif outcome.status == "stale":
-            note = f"stale: channel held {outcome.remote_quantity}, expected {outcome.change.expected}"
-            outbox.record_base(conn, level.listing_id, outcome.remote_quantity, now, note)
+            outbox.record_stale(conn, level.listing_id, outcome.change.expected, outcome.remote_quantity, now)
             outbox.requeue(conn, self.ctx, [level.claimed])
             tally.stale += 1
         else:

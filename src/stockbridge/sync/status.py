@@ -23,6 +23,7 @@ class ListingSyncStatus:
     dirty: bool
     dirty_at: datetime | None
     acked_quantity: int | None
+    unseen_units: int
     acked_at: datetime | None
     observed_quantity: int | None
     observed_at: datetime | None
@@ -45,6 +46,7 @@ def listing_sync_status(
             listings.c.dirty,
             listings.c.dirty_at,
             s.acked_quantity,
+            sa.func.coalesce(s.unseen_units, 0).label("unseen_units"),
             s.acked_at,
             s.observed_quantity,
             s.observed_at,
