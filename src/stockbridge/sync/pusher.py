@@ -22,13 +22,15 @@ Contract with connectors, `LevelChange(quantity, expected)`:
     in the shortest window it allows), and report `remote_quantity` = the level after the write
     when the platform returns it; they never answer `stale`;
   - `expected=None` (no level exists at that item/location) means: set `quantity` absolutely.
-The base (`acked_quantity`) is the quantity we last set; what the channel reports holding is kept
-apart as observed. A channel's own sales move its level before the hub hears of them. On a
-platform without compare-and-set, inbound processing must call `outbox.shift_acknowledged` in the
-transaction that records such an order, so the base moves with the hub's number and the sale is
-applied to the channel exactly once, whether the order arrives before or after our next push
-(otherwise the delta takes it off twice until reconciliation heals it). Compare-and-set platforms
-need no shift: the write that follows the order is refused as stale and converges next round.
+Per listing, `listing_sync.acked_quantity` is what the channel holds as far as we know (after
+our write, or as a refused write reported it): the `expected` of the next change.
+`unseen_units` are units the channel sold on its own that the hub has not recorded yet (a stale
+compare-and-set, or a delta platform reporting less than we aimed at, reveals them); the level
+pushed is `desired - unseen_units`, so those units are never offered again. Inbound processing
+calls `outbox.shift_acknowledged` in the transaction that records the channel's own order, which
+releases them: the sale then counts exactly once whether its order arrives before or after our
+next push, and the echo costs no call. Without that call the units stay held back (never
+oversold) until reconciliation heals the under-drift after its grace period.
 """
 
 from __future__ import annotations
