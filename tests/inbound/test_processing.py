@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,8 +12,8 @@ from stockbridge.services.channel_orders import list_oversells
 from stockbridge.services.context import HubContext
 from stockbridge.services.quarantine import list_quarantine
 from stockbridge.services.verify import verify_balances
-from stockbridge.store.schema import listings
-from stockbridge.store.schema_sync import listing_sync
+from stockbridge.store.schema import listings, skus
+from stockbridge.store.schema_sync import connections, listing_sync
 from stockbridge.sync.inbox import process_inbox, requeue
 from tests.inbound.fakes import FakeConnector, order_payload
 from tests.inbound.helpers import at, balance, deliver, inbox_rows, order_events
@@ -246,3 +248,44 @@ def test_the_order_state_sits_on_its_binding_row_and_the_ledger_still_guards_key
     assert process(shop, fake) == {"done": 1}
     assert order_events(shop, "12") == [("sale", KEY + "12:sale")]
     assert balance(shop, "TEE", "WH1").committed == 2
+
+
+def test_the_channels_own_moves_are_handed_to_the_pusher_base(shop: HubContext, fake: FakeConnector) -> None:
+    from stockbridge.services.channel_orders import (
+        ChannelOrder,
+        OrderLineRef,
+        OrderMovement,
+        record_channel_order,
+    )
+    from tests.inbound.helpers import CONNECTION, id_of
+
+    tee, mug = id_of(shop, skus, "TEE"), id_of(shop, skus, "MUG")
+    with shop.engine.connect() as conn:
+        connection_id = conn.scalar(sa.select(connections.c.id).where(connections.c.code == CONNECTION))
+    assert connection_id is not None
+    lines = (OrderLineRef(tee, 2), OrderLineRef(mug, 1))
+    order = ChannelOrder("fake:fake-shop", int(connection_id), "M1", "shop", lines)
+    sold = shop.write(lambda conn: record_channel_order(conn, shop, order))
+    assert sold.channel_moves == {tee: -2, mug: -1}
+    restock = OrderMovement("r1", "return", (OrderLineRef(tee, 1),))
+    later = replace(order, cancelled=True, movements=(restock,))
+    undone = shop.write(lambda conn: record_channel_order(conn, shop, later))
+    assert undone.channel_moves == {tee: 1 + 2, mug: 1}  # restocked 1, released 2 and 1
+    again = shop.write(lambda conn: record_channel_order(conn, shop, later))
+    assert again.channel_moves == {} and again.applied == []
+
+
+def test_recording_a_channel_sale_shifts_the_pushers_base_in_the_same_transaction(
+    shop: HubContext, fake: FakeConnector
+) -> None:
+    with shop.engine.begin() as conn:
+        listing = conn.scalar(sa.select(listings.c.id).order_by(listings.c.id).limit(1))  # TEE's
+        conn.execute(sa.insert(listing_sync).values(listing_id=listing, acked_quantity=5))
+    deliver(shop, fake, "orders/create", order_payload("S1", at(0), [("item-tee", "TEE", 2)]))
+    process(shop, fake)
+    with shop.engine.connect() as conn:
+        row = conn.execute(sa.select(listing_sync).where(listing_sync.c.listing_id == listing)).one()._mapping
+    # The sale is the channel's own: the base (acked, or unseen units where the pusher keeps
+    # them apart) moves by it, so the next push neither repeats nor withholds it.
+    moved = (5 - row["acked_quantity"]) - row.get("unseen_units", 0)
+    assert moved == 2

@@ -94,6 +94,13 @@ class OrderOutcome:
     already: list[str] = field(default_factory=list)
     oversold: list[dict[str, Any]] = field(default_factory=list)
     waiting: bool = False  # the order's sale is not recorded and this message cannot record it
+    # How the channel's own level moved by what was recorded now, per SKU (its sale -q, its
+    # cancellation or restock +q): for the pusher's base (sync.outbox.shift_acknowledged).
+    channel_moves: dict[int, int] = field(default_factory=dict)
+
+    def moved(self, changes: Mapping[Key, Delta], state: State, sign: int) -> None:
+        for (sku_id, _), delta in changes.items():
+            self.channel_moves[sku_id] = self.channel_moves.get(sku_id, 0) + sign * delta.get(state)
 
 
 @dataclass
@@ -139,6 +146,7 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
             return outcome
         changes = _sale_changes(conn, ctx, order)
         outcome.oversold = writer.append(EventType.SALE, sale, changes, sale=True)
+        outcome.moved(changes, State.COMMITTED, -1)
         history.take(changes)
         history.keys.add(sale)
         for sku_id, location_id in changes:
@@ -175,6 +183,10 @@ def _apply_once(
     else:
         changes, unmatched = _take_committed(history, lines, kind)
     writer.append(_TYPES.get(kind, EventType.SALE_CANCELLED), key, changes, unmatched=unmatched)
+    if kind == "return":
+        outcome.moved(changes, State.ON_HAND, +1)
+    elif kind != "fulfilment":
+        outcome.moved(changes, State.COMMITTED, -1)
     history.take(changes)
     history.keys.add(key)
     outcome.applied.append(key)

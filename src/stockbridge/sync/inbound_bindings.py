@@ -132,6 +132,7 @@ class ConnectionRecord:
     platform: str
     channel: str | None
     enabled: bool
+    channel_id: int | None = None
 
     @property
     def source(self) -> str:
@@ -141,7 +142,9 @@ class ConnectionRecord:
 
 def record_of(config: ConnectionConfig, tenant_id: int) -> ConnectionRecord:
     view = config.view
-    return ConnectionRecord(view.id, tenant_id, view.code, view.platform, view.channel, view.enabled)
+    return ConnectionRecord(
+        view.id, tenant_id, view.code, view.platform, view.channel, view.enabled, view.channel_id
+    )
 
 
 def get_connection_by_id(conn: sa.Connection, connection_id: int) -> ConnectionRecord:
@@ -154,7 +157,13 @@ def get_connection_by_id(conn: sa.Connection, connection_id: int) -> ConnectionR
 def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> ConnectionRecord | None:
     query = (
         sa.select(
-            _c.id, _c.tenant_id, _c.code, _c.platform, _c.enabled, channels.c.code.label("channel_code")
+            _c.id,
+            _c.tenant_id,
+            _c.code,
+            _c.platform,
+            _c.enabled,
+            _c.channel_id,
+            channels.c.code.label("channel_code"),
         )
         .select_from(connections.outerjoin(channels, channels.c.id == _c.channel_id))
         .where(condition)
@@ -163,7 +172,13 @@ def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> ConnectionRe
     if row is None:
         return None
     return ConnectionRecord(
-        int(row.id), int(row.tenant_id), row.code, row.platform, row.channel_code, bool(row.enabled)
+        int(row.id),
+        int(row.tenant_id),
+        row.code,
+        row.platform,
+        row.channel_code,
+        bool(row.enabled),
+        None if row.channel_id is None else int(row.channel_id),
     )
 
 

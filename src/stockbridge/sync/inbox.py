@@ -48,6 +48,7 @@ from stockbridge.sync.inbound_bindings import (
     get_connection_by_id,
     to_channel_order,
 )
+from stockbridge.sync.outbox import shift_acknowledged
 
 logger = logging.getLogger(__name__)
 _i = webhook_inbox.c
@@ -246,6 +247,8 @@ def apply_order_facts(
     outcome = record_channel_order(conn, ctx, to_channel_order(resolver, record, facts))
     if outcome.waiting:
         raise OrderNotYetKnown(f"order {facts.order_id} is not known yet (its creation has not arrived)")
+    if record.channel_id is not None:  # the channel moved its own level: not for the pusher to redo
+        shift_acknowledged(conn, record.channel_id, outcome.channel_moves)
     note = f"applied {len(outcome.applied)}, already recorded {len(outcome.already)}"
     return Handled("done", note, tuple(outcome.oversold))
 
