@@ -113,14 +113,16 @@ TRAINING_KEYS: tuple[tuple[tuple[str, ...], frozenset[int]], ...] = (
 )
 
 
-def _household(field: int) -> Dependency:
+def _household(field: int, also_when: tuple[int, ...] = (-1, 4)) -> Dependency:
     """Same address, first names differ (or one is missing): `field` read among households."""
-    return Dependency(field=field, given=4, given_levels=(0, 1, 2), proxy=0, proxy_level=5, also_when=(-1, 4))
+    return Dependency(
+        field=field, given=4, given_levels=(0, 1, 2), proxy=0, proxy_level=5, also_when=also_when
+    )
 
 
 DEPENDENCIES: tuple[Dependency, ...] = (
     # Household members share an address and often a surname, a landline or a family e-mail.
-    _household(1),
+    _household(1, also_when=(-1, 3, 4)),
     _household(2),
     _household(3),
     # E-mail local parts are made of names: with the surname shared, "jsmith@" on two

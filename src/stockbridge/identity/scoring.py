@@ -21,6 +21,7 @@ def field_contributions(
     for index, field in enumerate(model.fields):
         column = levels[:, index]
         bits = level_bits(column, field.weights())
+        conditioned = np.zeros(len(levels), dtype=bool)
         for conditional in (c for c in model.conditionals if c.field == index):
             applies = np.isin(levels[:, conditional.given], conditional.given_levels)
             applies &= np.isin(levels[:, conditional.proxy], conditional.proxy_levels)
@@ -28,8 +29,11 @@ def field_contributions(
                 applies &= np.isin(column, conditional.affects)
             weights = np.log2(np.asarray(field.m) / np.asarray(conditional.u))
             bits = np.where(applies, level_bits(column, weights), bits)
+            conditioned |= applies
         if field.tf_column is not None:
-            bits += _tf_adjustment(columns, field.tf_column, field.u[0], column, left, right)
+            # Inside a household a rare surname is no surprise: no frequency bonus there.
+            adjustment = _tf_adjustment(columns, field.tf_column, field.u[0], column, left, right)
+            bits += np.where(conditioned, np.minimum(adjustment, 0.0), adjustment)
         result[:, index] = bits
     return result
 
