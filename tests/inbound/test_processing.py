@@ -192,16 +192,22 @@ def test_a_message_that_keeps_waiting_fails_after_its_attempts(shop: HubContext,
     assert (row.status, row.attempts) == ("failed", 3) and row.error.startswith("gave up after 3 attempts")
 
 
-@pytest.mark.parametrize(("acked", "expected"), [(5, "echo"), (9, "drift")])
+@pytest.mark.parametrize(
+    ("acked", "location", "expected"),
+    [(5, None, "echo"), (9, None, "drift"), (9, "loc-2", "drift"), (9, "loc-9", "ignored")],
+)
 def test_a_level_report_never_moves_the_hub_and_marks_drift(
-    shop: HubContext, fake: FakeConnector, acked: int, expected: str
+    shop: HubContext, fake: FakeConnector, acked: int, location: str | None, expected: str
 ) -> None:
     with shop.engine.begin() as conn:
         listing = conn.scalar(sa.select(listings.c.id).order_by(listings.c.id).limit(1))  # TEE's
         conn.execute(sa.update(listings).values(dirty=False))
         conn.execute(sa.insert(listing_sync).values(listing_id=listing, acked_quantity=acked))
     deliver(
-        shop, fake, "inventory_levels/update", {"item_id": "item-tee", "location_id": None, "available": 5}
+        shop,
+        fake,
+        "inventory_levels/update",
+        {"item_id": "item-tee", "location_id": location, "available": 5},
     )
     process(shop, fake)
     (row,) = inbox_rows(shop)
@@ -212,7 +218,8 @@ def test_a_level_report_never_moves_the_hub_and_marks_drift(
         observed = conn.scalar(
             sa.select(listing_sync.c.observed_quantity).where(listing_sync.c.listing_id == listing)
         )
-    assert (dirty, observed) == ((False, None) if expected == "echo" else (True, 5))
+    # loc-2 is where the hub pushes (the one bound remote location feeding the channel).
+    assert (dirty, observed) == {"echo": (False, 5), "drift": (True, 5), "ignored": (False, None)}[expected]
 
 
 def test_the_ledger_still_explains_every_balance(shop: HubContext, fake: FakeConnector) -> None:

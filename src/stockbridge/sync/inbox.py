@@ -28,7 +28,7 @@ from stockbridge.connectors.base import WebhookMessage
 from stockbridge.connectors.errors import ConnectorError
 from stockbridge.errors import StockbridgeError, ValidationError
 from stockbridge.services.channel_orders import record_channel_order
-from stockbridge.services.connections import load_connection_config
+from stockbridge.services.connections import get_connection, load_connection_config
 from stockbridge.services.context import HubContext, is_transient
 from stockbridge.store import ledger
 from stockbridge.store.quarantine import insert_quarantine, jsonable, quarantine_row
@@ -48,7 +48,8 @@ from stockbridge.sync.inbound_bindings import (
     get_connection_by_id,
     to_channel_order,
 )
-from stockbridge.sync.outbox import shift_acknowledged
+from stockbridge.sync.outbox import record_observed, shift_acknowledged
+from stockbridge.sync.plan import push_location
 
 logger = logging.getLogger(__name__)
 _i = webhook_inbox.c
@@ -296,9 +297,10 @@ def note_level_report(
     resolver: InboundResolver,
     report: LevelReport,
 ) -> str:
-    """A channel's own level is never written into the hub's balances. When it differs from what the
-    channel last acknowledged from us, it is kept as `observed_quantity` and the listing is marked
-    dirty, so the pusher converges it again (compare-and-set or delta)."""
+    """A channel's own level is never written into the hub's balances: it is kept as what the
+    channel shows (`observed_quantity`, for reconciliation), and when it differs from what the
+    channel last acknowledged from us the listing is marked dirty, so the pusher converges it
+    again. Levels at a remote location the hub does not push to are not this listing's."""
     try:
         sku = resolver.sku(report.item_id, None, field="item_id")
     except ValidationError as error:
@@ -314,19 +316,17 @@ def note_level_report(
     )
     if listing_id is None:
         return f"ignored: no listing of {sku.code} on channel {record.channel!r}"
+    if report.location_id is not None:
+        target, _ = push_location(conn, ctx, get_connection(ctx, record.code))
+        if target is not None and target != report.location_id:
+            return f"ignored: {report.location_id} is not the location the hub pushes to ({target})"
+    now = ctx.clock.now()
+    record_observed(conn, listing_id, report.available, now)
     acked = conn.scalar(
         sa.select(listing_sync.c.acked_quantity).where(listing_sync.c.listing_id == listing_id)
     )
     if acked == report.available:
         return f"echo: {sku.code} at {report.available} as acknowledged"
-    now = ctx.clock.now()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    observed = {"observed_quantity": report.available, "observed_at": now}
-    conn.execute(
-        dialect.insert(listing_sync)
-        .values(listing_id=listing_id, **observed)
-        .on_conflict_do_update(index_elements=["listing_id"], set_=observed)
-    )
     ledger.mark_listings_dirty(conn, record.tenant_id, {sku.id}, now)
     return f"drift: {sku.code} shows {report.available}, last acknowledged {acked}"
 
