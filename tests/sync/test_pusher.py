@@ -255,3 +255,26 @@ def test_an_order_the_compare_and_set_channel_took_itself_needs_no_call_once_rec
 
     assert (report.unchanged, len(fake.calls) - calls) == (1, 0), "no echo pushed back"
     assert fake.level(item_of("A")) == atp(ctx, "A") == 8
+
+
+def test_unseen_units_are_trusted_to_the_hub_again_after_their_time_to_live(
+    ctx: HubContext, pusher: Pusher, clock: FrozenClock
+) -> None:
+    view = hub_with_channel(ctx, ["A"])
+    fake = fake_for(["A"], start=0)
+    set_stock(ctx, "A", 10)
+    asyncio.run(pusher.push_round(view, fake))
+    fake.sell(item_of("A"), 2)  # an order that never reaches the hub
+    set_stock(ctx, "A", 15)
+    asyncio.run(pusher.push_round(view, fake))  # stale: 2 unseen
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 13
+
+    clock.advance(pusher.config.unseen_ttl_s - 1)
+    set_stock(ctx, "A", 16)
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 14, "still held back within the time-to-live"
+    clock.advance(1)
+    set_stock(ctx, "A", 17)
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 17 and sync_row(ctx, "A")["unseen_units"] == 0

@@ -78,6 +78,7 @@ listing_sync = sa.Table(
     sa.Column("acked_quantity", sa.BigInteger, nullable=True),  # what the channel last confirmed
     # units the channel moved on its own (its sales) that the hub has not recorded yet
     sa.Column("unseen_units", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("unseen_at", UtcDateTime, nullable=True),  # since when; unseen units expire
     sa.Column("acked_at", UtcDateTime, nullable=True),
     sa.Column("observed_quantity", sa.BigInteger, nullable=True),  # what reconciliation last read
     sa.Column("observed_at", UtcDateTime, nullable=True),

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from stockbridge.connectors.base import LevelChange
 from stockbridge.services.context import HubContext
 from stockbridge.store.schema import listings
 from stockbridge.store.schema_sync import listing_sync
@@ -42,6 +43,7 @@ class SyncState:
     acked_quantity: int | None
     unseen_units: int
     attempts: int
+    unseen_at: datetime | None = None
 
 
 def claim_dirty(ctx: HubContext, channel_id: int, limit: int) -> list[Claimed]:
@@ -85,7 +87,9 @@ def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> N
         )
 
 
-def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int, int]) -> int:
+def shift_acknowledged(
+    conn: sa.Connection, channel_id: int, deltas: Mapping[int, int], now: datetime | None = None
+) -> int:
     """A channel moved its own level (its own sale: -q; its own cancellation or restock: +q) and
     the hub is now recording that order: those units are no longer unseen.
 
@@ -96,6 +100,7 @@ def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int
     the channel).
     """
     moved = 0
+    moment: Any = now if now is not None else sa.func.current_timestamp()
     for sku_id, delta in sorted(deltas.items()):
         if delta == 0:
             continue
@@ -103,7 +108,7 @@ def shift_acknowledged(conn: sa.Connection, channel_id: int, deltas: Mapping[int
         moved += conn.execute(
             sa.update(listing_sync)
             .where(_s.listing_id == listing, _s.acked_quantity.is_not(None))
-            .values(unseen_units=_s.unseen_units + delta)
+            .values(unseen_units=_s.unseen_units + delta, unseen_at=sa.func.coalesce(_s.unseen_at, moment))
         ).rowcount
     return moved
 
@@ -113,13 +118,15 @@ def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, Sy
     for start in range(0, len(listing_ids), 500):
         chunk = listing_ids[start : start + 500]
         rows = conn.execute(
-            sa.select(_s.listing_id, _s.acked_quantity, _s.unseen_units, _s.attempts).where(
+            sa.select(_s.listing_id, _s.acked_quantity, _s.unseen_units, _s.attempts, _s.unseen_at).where(
                 _s.listing_id.in_(chunk)
             )
         ).all()
         states.update(
             {
-                int(r.listing_id): SyncState(r.acked_quantity, int(r.unseen_units), int(r.attempts))
+                int(r.listing_id): SyncState(
+                    r.acked_quantity, int(r.unseen_units), int(r.attempts), r.unseen_at
+                )
                 for r in rows
             }
         )
@@ -127,18 +134,22 @@ def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, Sy
 
 
 def record_ack(
-    conn: sa.Connection, listing_id: int, holds: int, now: datetime, *, unseen: int, relative: bool
+    conn: sa.Connection,
+    listing_id: int,
+    holds: int,
+    now: datetime,
+    *,
+    unseen: int,
+    unseen_at: datetime | None,
 ) -> None:
-    """The channel took our write and holds `holds`: the next compare-and-set "from" / delta base.
-    `unseen` = units the channel is below the hub's number on its own (set, or added when
-    `relative`, so a concurrent `shift_acknowledged` is not lost)."""
-    units = _s.unseen_units + unseen if relative else sa.literal(unseen, sa.BigInteger)
+    """The channel took our write and holds `holds`: the next compare-and-set "from" / delta base;
+    `unseen` units the channel sold on its own are held back (since `unseen_at`)."""
     _upsert(
         conn,
         listing_id,
-        {"unseen_units": units},
         acked_quantity=holds,
         unseen_units=unseen,
+        unseen_at=unseen_at if unseen else None,
         acked_at=now,
         attempts=0,
         last_error=None,
@@ -146,20 +157,29 @@ def record_ack(
 
 
 def record_stale(
-    conn: sa.Connection, listing_id: int, expected: int | None, remote: int | None, now: datetime
+    conn: sa.Connection, listing_id: int, change: LevelChange, remote: int | None, unseen: int, now: datetime
 ) -> None:
-    """A compare-and-set refused: the channel holds `remote`, not `expected`. It moved on its own
-    (usually a sale the hub has not recorded yet): the move becomes unseen units, `remote` the new
-    "from" (None when unreported: the next round reads it)."""
-    moved = expected - remote if expected is not None and remote is not None else 0
+    """A compare-and-set refused: the channel holds `remote`, not `change.expected`.
+
+    It moved on its own. Units below both what it held and what we wanted to set are sales the
+    hub has not recorded yet: they join `unseen` and are not offered again. A move the hub's own
+    number already explains (the channel's sale, recorded before our write: `remote` equals our
+    target) adds nothing. `remote` becomes the new "from" (None when unreported: read next round).
+    """
+    expected = change.expected
+    grown = (
+        max(0, min(expected, change.quantity) - remote) if expected is not None and remote is not None else 0
+    )
+    values: dict[str, Any] = {"unseen_units": unseen + grown}
+    if grown:
+        values["unseen_at"] = now
     _upsert(
         conn,
         listing_id,
-        {"unseen_units": _s.unseen_units + moved},
         acked_quantity=remote,
-        unseen_units=moved,
         acked_at=now,
         last_error=f"stale: channel held {remote}, expected {expected}",
+        **values,
     )
     if remote is not None:
         record_observed(conn, listing_id, remote, now)
@@ -167,7 +187,15 @@ def record_stale(
 
 def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime, note: str) -> None:
     """Reconciliation: take what the channel holds as the new base, nothing unseen any more."""
-    _upsert(conn, listing_id, acked_quantity=quantity, unseen_units=0, acked_at=now, last_error=note)
+    _upsert(
+        conn,
+        listing_id,
+        acked_quantity=quantity,
+        unseen_units=0,
+        unseen_at=None,
+        acked_at=now,
+        last_error=note,
+    )
 
 
 def record_observed(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime) -> None:
@@ -207,13 +235,10 @@ def reset_attempts(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
         conn.execute(sa.update(listing_sync).where(_s.listing_id.in_(ids)).values(attempts=0))
 
 
-def _upsert(
-    conn: sa.Connection, listing_id: int, on_conflict: Mapping[str, Any] | None = None, **values: Any
-) -> None:
-    """Insert or update one row; `on_conflict` overrides what an update sets (relative changes)."""
+def _upsert(conn: sa.Connection, listing_id: int, **values: Any) -> None:
     insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
     stmt = insert.values(listing_id=listing_id, **values).on_conflict_do_update(
-        index_elements=["listing_id"], set_=_excluded(insert, values) | dict(on_conflict or {})
+        index_elements=["listing_id"], set_=_excluded(insert, values)
     )
     conn.execute(stmt)
 

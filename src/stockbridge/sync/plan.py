@@ -37,6 +37,8 @@ from stockbridge.store.schema_sync import bindings
 from stockbridge.sync.desired import desired_levels
 from stockbridge.sync.outbox import Claimed, SyncState, load_states
 
+DEFAULT_UNSEEN_TTL_S = 60.0
+
 
 @dataclass(frozen=True)
 class PlannedLevel:
@@ -49,7 +51,7 @@ class PlannedLevel:
     attempts: int
     claimed: Claimed
     unseen: int = 0  # units the channel sold on its own that the hub has not recorded yet
-    fresh: bool = False  # never acknowledged: `acked` comes from a read just before the push
+    unseen_at: datetime | None = None  # since when (they are forgotten after a while)
 
     @property
     def target(self) -> int:
@@ -75,7 +77,12 @@ class Plan:
 
 
 def plan_levels(
-    ctx: HubContext, view: ConnectionView, claimed: Sequence[Claimed], *, multi_location: bool
+    ctx: HubContext,
+    view: ConnectionView,
+    claimed: Sequence[Claimed],
+    *,
+    multi_location: bool,
+    unseen_ttl_s: float = DEFAULT_UNSEEN_TTL_S,
 ) -> Plan:
     with ctx.read() as conn:
         codes = _sku_codes(conn, [c.sku_id for c in claimed])
@@ -91,16 +98,25 @@ def plan_levels(
             else:
                 planned.append((c, sku, bound[0]))
         desired = desired_levels(conn, ctx, [c.listing_id for c, _, _ in planned])
-    levels = []
+    levels, now = [], ctx.clock.now()
     for c, sku, item in planned:
         state = states.get(c.listing_id) or SyncState(None, 0, 0)
-        known = state.acked_quantity is not None
-        unseen = state.unseen_units if known else 0
         level = PlannedLevel(
             c.listing_id, sku, desired[c.listing_id], item, location, state.acked_quantity, state.attempts, c
         )
-        levels.append(dataclasses.replace(level, unseen=unseen, fresh=not known))
+        if _unseen_live(state, now, unseen_ttl_s):
+            level = dataclasses.replace(level, unseen=state.unseen_units, unseen_at=state.unseen_at)
+        levels.append(level)
     return Plan(levels, skips)
+
+
+def _unseen_live(state: SyncState, now: datetime, ttl_s: float) -> bool:
+    """Unseen units count while the base they belong to is known and they are younger than the
+    time-to-live: an order takes at most that long to reach the hub (webhook or poll); after it,
+    the hub's number is trusted again, so a wrong guess never holds stock back (or out) for long."""
+    if state.acked_quantity is None or not state.unseen_units or state.unseen_at is None:
+        return False
+    return (now - state.unseen_at).total_seconds() < ttl_s
 
 
 def push_location(conn: sa.Connection, ctx: HubContext, view: ConnectionView) -> tuple[str | None, str]:

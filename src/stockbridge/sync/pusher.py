@@ -51,7 +51,7 @@ from stockbridge.sync.breaker import BreakerBoard, CircuitBreaker
 from stockbridge.sync.calls import CallGate
 from stockbridge.sync.metrics import SyncMetrics
 from stockbridge.sync.outbox import Claimed
-from stockbridge.sync.plan import PlannedLevel, Skip, plan_levels
+from stockbridge.sync.plan import DEFAULT_UNSEEN_TTL_S, PlannedLevel, Skip, plan_levels
 from stockbridge.sync.retry import Retrier
 from stockbridge.sync.settle import Settler, Tally
 
@@ -62,6 +62,7 @@ logger = logging.getLogger(__name__)
 class PushConfig:
     claim_limit: int = 1000
     max_item_attempts: int = 5
+    unseen_ttl_s: float = DEFAULT_UNSEEN_TTL_S  # how long the channel's own unrecorded sales are held back
 
 
 @dataclass
@@ -158,7 +159,13 @@ class _Round:
 
     async def run(self, claimed: Sequence[Claimed]) -> None:
         caps = self.connector.capabilities
-        plan = plan_levels(self.p.ctx, self.view, claimed, multi_location=caps.multi_location)
+        plan = plan_levels(
+            self.p.ctx,
+            self.view,
+            claimed,
+            multi_location=caps.multi_location,
+            unseen_ttl_s=self.p.config.unseen_ttl_s,
+        )
         self._skip(plan.skips)
         try:
             todo = await self._with_bases(self._drop_unchanged(plan.levels))
@@ -217,8 +224,10 @@ class _Round:
         now = self.p.ctx.clock.now()
 
         def work(conn: Any) -> None:
-            for lv in same:  # a fresh base has nothing unseen; a known one keeps what it had
-                outbox.record_ack(conn, lv.listing_id, lv.target, now, unseen=0, relative=not lv.fresh)
+            for lv in same:
+                outbox.record_ack(
+                    conn, lv.listing_id, lv.target, now, unseen=lv.unseen, unseen_at=lv.unseen_at
+                )
 
         self.p.ctx.write(work)
         for lv in same:

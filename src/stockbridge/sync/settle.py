@@ -70,9 +70,8 @@ class Settler:
                 outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
             )
             unseen = level.desired - holds  # a delta platform may hold less: sales not recorded yet
-            relative = not level.fresh
-            change = unseen - level.unseen if relative else unseen
-            outbox.record_ack(conn, level.listing_id, holds, now, unseen=change, relative=relative)
+            since = now if abs(unseen) > abs(level.unseen) else level.unseen_at
+            outbox.record_ack(conn, level.listing_id, holds, now, unseen=unseen, unseen_at=since)
             outbox.record_observed(conn, level.listing_id, holds, now)
             tally.applied += 1
             if level.dirty_at is not None:
@@ -80,7 +79,9 @@ class Settler:
             if self.metrics is not None:
                 self.metrics.observe_latency(self.channel, level.dirty_at, now)
         elif outcome.status == "stale":
-            outbox.record_stale(conn, level.listing_id, outcome.change.expected, outcome.remote_quantity, now)
+            outbox.record_stale(
+                conn, level.listing_id, outcome.change, outcome.remote_quantity, level.unseen, now
+            )
             outbox.requeue(conn, self.ctx, [level.claimed])
             tally.stale += 1
         else:
