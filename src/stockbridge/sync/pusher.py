@@ -25,8 +25,11 @@ Contract with connectors, `LevelChange(quantity, expected)`:
 Per listing, `listing_sync.acked_quantity` is what the channel holds as far as we know (after
 our write, or as a refused write reported it): the `expected` of the next change.
 `unseen_units` are units the channel sold on its own that the hub has not recorded yet (a stale
-compare-and-set, or a delta platform reporting less than we aimed at, reveals them); the level
-pushed is `desired - unseen_units`, so those units are never offered again. Inbound processing
+compare-and-set whose channel value is below both the old base and our target, or a delta
+platform reporting less than we aimed at, reveals them); the level pushed is `desired -
+unseen_units`, so those units are not offered again. They expire after
+`PushConfig.unseen_ttl_s` (the longest an order should take to reach the hub), after which the
+hub's number is trusted again. Inbound processing
 calls `outbox.shift_acknowledged` in the transaction that records the channel's own order, which
 releases them: the sale then counts exactly once whether its order arrives before or after our
 next push, and the echo costs no call. Without that call the units stay held back (never
