@@ -70,3 +70,33 @@ def test_workers_racing_over_duplicates_of_one_order_apply_it_once(
     )
     assert [t for t, _ in order_events(shop, "R")] == ["sale", "sale_cancelled"]
     assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (0, 0)
+
+
+DYING_WORKER = """
+import os, sys
+import stockbridge.sync.inbox as inbox
+from stockbridge.services.context import HubContext
+from stockbridge.store.engine import make_engine
+from tests.inbound.fakes import FakeConnector
+
+# The process dies after the order's ledger events are written, before the commit.
+inbox.shift_acknowledged = lambda *args, **kwargs: os._exit(9)
+inbox.process_inbox(HubContext(make_engine(sys.argv[1])), FakeConnector("s3cret").for_config)
+"""
+
+
+def test_a_worker_process_killed_before_commit_leaves_nothing_applied_and_the_row_pending(
+    shop: HubContext, fake: FakeConnector, db_url: str
+) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    deliver(shop, fake, "orders/create", order_payload("K", at(0), [("item-tee", "TEE", 2)]))
+    root = Path(__file__).resolve().parents[2]
+    died = subprocess.run([sys.executable, "-c", DYING_WORKER, db_url], cwd=root, timeout=120, check=False)
+    assert died.returncode == 9
+    (row,) = inbox_rows(shop)
+    assert (row.status, row.attempts) == ("pending", 0) and order_events(shop, "K") == []
+    assert process_inbox(shop, fake.for_config).counts == {"done": 1}
+    assert balance(shop, "TEE", "WH1").committed == 2
