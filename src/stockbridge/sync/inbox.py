@@ -249,7 +249,7 @@ def apply_order_facts(
     if outcome.waiting:
         raise OrderNotYetKnown(f"order {facts.order_id} is not known yet (its creation has not arrived)")
     if record.channel_id is not None:  # the channel moved its own level: not for the pusher to redo
-        shift_acknowledged(conn, record.channel_id, outcome.channel_moves)
+        shift_acknowledged(conn, record.channel_id, outcome.channel_moves, ctx.clock.now())
     note = f"applied {len(outcome.applied)}, already recorded {len(outcome.already)}"
     return Handled("done", note, tuple(outcome.oversold))
 
