@@ -153,6 +153,7 @@ def test_an_order_for_an_unknown_sku_is_quarantined_then_applies_once_fixed(
     assert requeue(shop, row.id)
     assert process(shop, fake) == {"done": 1}
     assert (balance(shop, "MUG", "WH1").committed, balance(shop, "TEE", "WH1").committed) == (1, 1)
+    assert list_quarantine(shop) == [] and list_quarantine(shop, status="resolved")[0].id == item.id
 
 
 def test_a_channel_oversell_is_committed_and_reported_not_refused(

@@ -190,6 +190,8 @@ def _process_next(
     )
     if result.status == "failed":
         logger.warning("inbox row %s (%s) failed: %s", row.id, row.topic, result.note)
+    if result.status == "done" and row.error and row.error.startswith("quarantine #"):
+        _resolve_quarantined(conn, ctx, int(row.id))
     return int(row.id), result
 
 
@@ -263,6 +265,16 @@ def _quarantine(conn: sa.Connection, ctx: HubContext, row: Any, error: Stockbrid
     }
     item = quarantine_once(conn, ctx, f"inbox:{row.id}", payload, error)
     return Handled("quarantined", f"quarantine #{item}: {error.message}")
+
+
+def _resolve_quarantined(conn: sa.Connection, ctx: HubContext, inbox_id: int) -> None:
+    """A requeued row that now applied: its quarantine entry is resolved, not left open."""
+    q = quarantine.c
+    conn.execute(
+        sa.update(quarantine)
+        .where(q.tenant_id == ctx.tenant_id, q.source == f"inbox:{inbox_id}", q.status == "open")
+        .values(status="resolved", updated_at=ctx.clock.now())
+    )
 
 
 def quarantine_once(
