@@ -1,6 +1,6 @@
 """The endpoint and the processor with the installed connectors (no fakes): a Shopify connection
-verifies with the real Shopify HMAC; until the connector maps payloads to facts, processing
-fails with that reason and the delivery stays in the inbox."""
+verifies with the real Shopify HMAC, and the installed Shopify adapter maps the stored delivery
+to order facts (here: an order for a SKU the hub does not know, quarantined with its reason)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ from tests.inbound.helpers import inbox_rows, sqlite_only
 
 pytestmark = sqlite_only
 
-BODY = b'{"id":820982911946154508,"admin_graphql_api_id":"gid://shopify/Order/820982911946154508"}'
+BODY = (
+    b'{"id":820982911946154508,"admin_graphql_api_id":"gid://shopify/Order/820982911946154508",'
+    b'"line_items":[{"id":1,"sku":"NOT-IN-THE-HUB","quantity":2}]}'
+)
 
 
 def _headers(secret: str) -> dict[str, str]:
@@ -54,13 +57,12 @@ def test_a_shopify_delivery_is_verified_by_the_shopify_connector(client: TestCli
     assert (row.topic, row.delivery_id) == ("orders/create", "evt-1")
 
 
-def test_without_a_payload_mapping_processing_fails_with_the_reason(
-    client: TestClient, ctx: HubContext
-) -> None:
+def test_the_installed_shopify_adapter_maps_the_delivery(client: TestClient, ctx: HubContext) -> None:
     client.post("/webhooks/shopify/shopify-1", content=BODY, headers=_headers("app-secret"))
-    assert process_inbox(ctx, installed_connector_source).counts == {"failed": 1}
+    counts = process_inbox(ctx, installed_connector_source).counts
     (row,) = inbox_rows(ctx)
-    assert "does not map webhook payloads" in row.error
+    assert counts == {row.status: 1} and row.status != "failed", row.error
+    assert "NOT-IN-THE-HUB" in (row.error or ""), row.error
 
 
 def test_a_connection_without_its_secret_answers_503_so_the_platform_retries(

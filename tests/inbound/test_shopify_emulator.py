@@ -31,11 +31,11 @@ from stockbridge.services.ingest import ingest_events
 from stockbridge.services.verify import verify_balances
 from stockbridge.store.schema import inventory_events
 from stockbridge.sync.inbound_bindings import record_of
+from stockbridge.sync.inbound_shopify import shopify_inbound
 from stockbridge.sync.inbox import list_inbox, process_inbox
 from stockbridge.sync.pollers import poll_orders
 from tests.inbound.helpers import balance
 from tests.inbound.serving import serving
-from tests.inbound.shopify_inbound import shopify_inbound
 
 pytestmark = pytest.mark.anyio
 SHOP, CHANNEL = "shop-1", "shopify-main"

@@ -288,17 +288,28 @@ def _line(resolver: InboundResolver, line: OrderLine, where: str) -> OrderLineRe
 
 
 def installed_connector_source(config: ConnectionConfig) -> InboundConnector:
-    """The installed connector of the connection's platform (sync.connectors): its own
-    `inbound_connector(config)` when the package offers one, else the outbound connector, which
-    can verify and parse webhooks (so deliveries are stored) but not yet map them to facts."""
-    module: Any = (
+    """The inbound adapter of the connection's platform: the hub's own for Shopify and WooCommerce,
+    else the platform package's `inbound_connector(config)` when it offers one, else the outbound
+    connector, which verifies and parses webhooks (so deliveries are stored) but cannot map them."""
+    if config.platform in _ADAPTERS:
+        module = importlib.import_module(_ADAPTERS[config.platform][0])
+        adapter: InboundConnector = getattr(module, _ADAPTERS[config.platform][1])(config)
+        return adapter
+    module_or_none: Any = (
         importlib.import_module(f"stockbridge.connectors.{config.platform}") if _has_package(config) else None
     )
-    factory = getattr(module, "inbound_connector", None)
+    factory = getattr(module_or_none, "inbound_connector", None)
     if factory is not None:
         inbound: InboundConnector = factory(config)
         return inbound
     return _WebhookOnly(installed_connector(config))
+
+
+# Imported lazily: the adapters import this module for the inbound model.
+_ADAPTERS = {
+    "shopify": ("stockbridge.sync.inbound_shopify", "shopify_inbound"),
+    "woocommerce": ("stockbridge.sync.inbound_woocommerce", "woo_inbound"),
+}
 
 
 def _has_package(config: ConnectionConfig) -> bool:

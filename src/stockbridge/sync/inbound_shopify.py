@@ -1,7 +1,6 @@
 """Shopify webhook payloads (REST JSON, §1.11) as `InboundFacts`, around the real Shopify connector.
 
-A reference adapter for the inbound protocol, used here against the emulator; it belongs in
-`connectors/shopify` (as `inbound_connector(config)`). Order ids are the GraphQL GIDs in both
+The inbound adapter of the platform (`installed_connector_source` picks it). Order ids are the GraphQL GIDs in both
 paths (`admin_graphql_api_id` in webhooks, `id` in the orders stream), so a webhook and a poll of
 one order share their idempotency keys. Line quantities are the ordered `quantity`; what later
 leaves an order arrives as movements: fulfilments by id, refund lines by refund id and

@@ -1,6 +1,5 @@
 """WooCommerce order payloads (REST v3 JSON, §2.5/§2.6) as `InboundFacts`, around the real
-WooCommerce connector: a reference adapter for the inbound protocol (it belongs in
-`connectors/woocommerce`), used here against the emulator.
+WooCommerce connector: the platform's inbound adapter (`installed_connector_source` picks it).
 
 WooCommerce holds stock from payment (`processing`, `on-hold`, `completed`) and gives it back
 when a paid order is `cancelled`, `failed` or `refunded`. Its payloads carry the order's current
