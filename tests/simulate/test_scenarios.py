@@ -2,7 +2,9 @@
 emulated stores: nothing oversold, nothing lost or applied twice, every channel converged, the
 ledger consistent and the hub's balances equal to what the warehouses and channels recorded.
 
-Each run stops every process it started, also when it fails. Properties only, no timings.
+Each run stops every process it started, also when it fails. Properties only, no timings: the
+settling wait is generous because the hub heals a channel left *below* its level only after the
+reconciler's 30 s "under" grace (sync.reconcile), and the machine may be busy.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from stockbridge.simulate.report import RunReport
 from stockbridge.simulate.runner import RunOptions, run
 from stockbridge.simulate.scenarios import get_scenario
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(300)
 SEED = 11
 
 
 def short_run(name: str, duration: float, rate: float, folder: Path) -> RunReport:
     scenario = get_scenario(name).with_overrides(duration, rate)
-    return run(RunOptions(scenario, SEED, folder=folder, quiesce_timeout_s=90))
+    return run(RunOptions(scenario, SEED, folder=folder, quiesce_timeout_s=150))
 
 
 def assert_sound(report: RunReport, *, oversell_allowed: bool = False) -> None:

@@ -66,9 +66,15 @@ class Child:
             self.popen.wait(timeout=30)
         self._close_log()
 
-    def stop(self, grace_s: float = 10.0) -> None:
+    def terminate(self) -> None:
+        """SIGTERM: ask for a clean stop (see `stop`)."""
         if self.popen is not None and self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if it is still running after `grace_s`."""
+        self.terminate()
+        if self.popen is not None and self.popen.poll() is None:
             try:
                 self.popen.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
@@ -92,6 +98,14 @@ class Child:
         except OSError:
             return None
         return None
+
+
+def stop_all(children: list[Child]) -> None:
+    """Ask every child to stop at once, then wait for each (SIGKILL after the grace period)."""
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.stop()
 
 
 def _env() -> dict[str, str]:
@@ -187,8 +201,7 @@ class HubProcesses:
         return [c for c in (self.api, self.worker) if c is not None]
 
     def close(self) -> None:
-        for child in self.children():
-            child.stop()
+        stop_all(self.children())
 
 
 @dataclass
@@ -206,5 +219,4 @@ class EmulatorSet:
             self.urls[platform] = emulator_url(self.children[platform])
 
     def close(self) -> None:
-        for child in self.children.values():
-            child.stop()
+        stop_all(list(self.children.values()))

@@ -100,8 +100,11 @@ async def at_rest(live: Live) -> tuple[bool, dict[str, Any]]:
     except (aiohttp.ClientError, TimeoutError):
         return False, {"api": "unreachable"}
     unknown = _unknown_sales(live, snapshot)
-    drift = sum(int(d["units"]) for d in drifts(snapshot.channels, snapshot.atp))
+    drifted = drifts(snapshot.channels, snapshot.atp)
+    drift = sum(int(d["units"]) for d in drifted)
     status = {"dirty": dirty, "inbox_pending": pending, "unknown_sales": unknown, "drift_units": drift}
+    if drifted:
+        status["first_drift"] = drifted[0]
     return dirty == 0 and pending == 0 and unknown == 0 and drift == 0, status
 
 

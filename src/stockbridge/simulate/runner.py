@@ -113,8 +113,8 @@ async def _run_in(options: RunOptions, folder: Path) -> RunReport:
             if options.after_report is not None:
                 await options.after_report(report)
         finally:
-            await asyncio.to_thread(hub.close)
-            await asyncio.to_thread(emulators.close)
+            await asyncio.gather(asyncio.to_thread(hub.close), asyncio.to_thread(emulators.close))
+            live.say("stopped")
     return report
 
 
