@@ -102,7 +102,12 @@ async def at_rest(live: Live) -> tuple[bool, dict[str, Any]]:
     unknown = _unknown_sales(live, snapshot)
     drifted = drifts(snapshot.channels, snapshot.atp)
     drift = sum(int(d["units"]) for d in drifted)
-    status = {"dirty": dirty, "inbox_pending": pending, "unknown_sales": unknown, "drift_units": drift}
+    status: dict[str, Any] = {
+        "dirty": dirty,
+        "inbox_pending": pending,
+        "unknown_sales": unknown,
+        "drift_units": drift,
+    }
     if drifted:
         status["first_drift"] = drifted[0]
     return dirty == 0 and pending == 0 and unknown == 0 and drift == 0, status
