@@ -65,23 +65,20 @@ def lock_balances(conn: sa.Connection, tenant_id: int, keys: Iterable[Key]) -> d
 def write_balances(
     conn: sa.Connection, tenant_id: int, values: Mapping[Key, Quantities], now: datetime
 ) -> None:
+    """Write locked rows back with absolute values: one multi-row upsert, not a statement per row."""
     if not values:
         return
-    stmt = (
-        sa.update(balances)
-        .where(
-            _b.tenant_id == sa.bindparam("t"),
-            _b.sku_id == sa.bindparam("s"),
-            _b.location_id == sa.bindparam("l"),
-        )
-        .values(
-            {st.value: sa.bindparam(f"v_{st.value}") for st in STATES} | {"updated_at": sa.bindparam("now")}
-        )
-    )
     rows = [
-        {"t": tenant_id, "s": s, "l": loc, "now": now} | {f"v_{st.value}": q.get(st) for st in STATES}
+        {"tenant_id": tenant_id, "sku_id": s, "location_id": loc, "updated_at": now}
+        | {st.value: q.get(st) for st in STATES}
         for (s, loc), q in sorted(values.items())
     ]
+    insert = _insert(conn, balances)
+    columns = [st.value for st in STATES] + ["updated_at"]
+    stmt = insert.on_conflict_do_update(
+        index_elements=[_b.tenant_id, _b.sku_id, _b.location_id],
+        set_={name: insert.excluded[name] for name in columns},
+    )
     conn.execute(stmt, rows)
 
 
@@ -131,35 +128,16 @@ def read_balances(conn: sa.Connection, tenant_id: int, keys: Iterable[Key]) -> d
 
 
 def insert_events(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Append events (one executemany); returns their ids in the order given.
+    """Append events in multi-row inserts; returns their ids in the order given.
 
-    Ids are read back by idempotency key: an INSERT ... RETURNING that must keep parameter
-    order falls back to one statement per row on SQLite.
+    Ids come back with their idempotency keys (RETURNING, no ordering asked: asking SQLAlchemy to
+    keep parameter order makes SQLite fall back to one statement per row).
     """
     if not rows:
         return []
-    if len(rows) == 1:
-        return [
-            int(
-                conn.execute(
-                    sa.insert(inventory_events).returning(inventory_events.c.id), rows[0]
-                ).scalar_one()
-            )
-        ]
-    conn.execute(sa.insert(inventory_events), list(rows))
-    tenant_id = rows[0]["tenant_id"]
-    keys = [row["idempotency_key"] for row in rows]
-    ids: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        ids.update(
-            conn.execute(
-                sa.select(inventory_events.c.idempotency_key, inventory_events.c.id).where(
-                    inventory_events.c.tenant_id == tenant_id,
-                    inventory_events.c.idempotency_key.in_(keys[start : start + 500]),
-                )
-            ).all()
-        )
-    return [ids[key] for key in keys]
+    stmt = sa.insert(inventory_events).returning(inventory_events.c.idempotency_key, inventory_events.c.id)
+    ids = {key: int(event_id) for key, event_id in conn.execute(stmt, list(rows))}
+    return [ids[row["idempotency_key"]] for row in rows]
 
 
 def insert_movements(
