@@ -9,13 +9,13 @@ import pytest
 from stockbridge.identity.explain import explain_near_threshold, explain_pair
 from stockbridge.identity.generator import generate_customers
 from stockbridge.identity.records import CustomerRecord
-from stockbridge.identity.resolver import resolve
+from stockbridge.identity.resolver import Resolution, resolve
 
 from .conftest import TODAY
 
 
 @pytest.fixture(scope="module")
-def resolution():  # type: ignore[no-untyped-def]
+def resolution() -> Resolution:
     records = [
         *generate_customers(1500, seed=8).records,
         CustomerRecord(
@@ -42,7 +42,7 @@ def resolution():  # type: ignore[no-untyped-def]
     return resolve(records, TODAY)
 
 
-def test_field_contributions_add_up_to_the_match_weight(resolution) -> None:  # type: ignore[no-untyped-def]
+def test_field_contributions_add_up_to_the_match_weight(resolution: Resolution) -> None:
     explanation = explain_pair(resolution, "a1", "b1", 0.5)
     total = explanation.prior_bits + sum(part.bits for part in explanation.contributions)
     assert math.isclose(total, explanation.match_weight, abs_tol=0.01)
@@ -53,7 +53,7 @@ def test_field_contributions_add_up_to_the_match_weight(resolution) -> None:  # 
     assert by_field["date_of_birth"].level == "missing" and by_field["date_of_birth"].bits == 0.0
 
 
-def test_near_threshold_covers_every_match_and_close_non_matches(resolution) -> None:  # type: ignore[no-untyped-def]
+def test_near_threshold_covers_every_match_and_close_non_matches(resolution: Resolution) -> None:
     explained = explain_near_threshold(resolution, 0.5, margin_bits=6.0)
     matches = int((resolution.probability >= 0.5).sum())
     assert sum(1 for e in explained if e.is_match) == matches
@@ -61,6 +61,6 @@ def test_near_threshold_covers_every_match_and_close_non_matches(resolution) -> 
     assert non_matches and all(e.match_weight >= -6.0 - 0.01 for e in non_matches)
 
 
-def test_unknown_ids_raise_key_error(resolution) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_ids_raise_key_error(resolution: Resolution) -> None:
     with pytest.raises(KeyError):
         explain_pair(resolution, "a1", "missing", 0.5)
