@@ -60,6 +60,20 @@ def test_simulate_prints_one_json_object_as_its_last_line(tmp_path: Path) -> Non
     assert summary["converged"] is True and summary["oversold_units"] == 0 and summary["events_lost"] == 0
     assert set(summary["propagation_ms"]) >= {"p50", "p95", "p99", "max"}
     assert (tmp_path / "hub.db").exists() and (tmp_path / "hub-worker.log").exists()
+    assert _processes_holding(tmp_path) == [], "every process the run started is gone"
+
+
+def _processes_holding(folder: Path) -> list[int]:
+    """Processes with a file open under `folder` (each child writes its log there)."""
+    holders = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = [str(link.readlink()) for link in fd_dir.iterdir()]
+        except OSError:
+            continue
+        if any(link.startswith(str(folder)) for link in links):
+            holders.append(int(fd_dir.parent.name))
+    return holders
 
 
 def test_an_unknown_scenario_is_refused_with_the_known_ones() -> None:

@@ -2,13 +2,17 @@
 emulated stores: nothing oversold, nothing lost or applied twice, every channel converged, the
 ledger consistent and the hub's balances equal to what the warehouses and channels recorded.
 
-Each run stops every process it started, also when it fails. Properties only, no timings: the
+The runs are mostly waiting (for stores, for the hub to settle), so a module fixture starts them
+all at once in threads, each on its own loopback ports and folder; each test then judges its own
+run. Each run stops every process it started, also when it fails. Properties only, no timings: the
 settling wait is generous because the hub heals a channel left *below* its level only after the
 reconciler's 30 s "under" grace (sync.reconcile), and the machine may be busy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,13 +21,28 @@ from stockbridge.simulate.report import RunReport
 from stockbridge.simulate.runner import RunOptions, run
 from stockbridge.simulate.scenarios import get_scenario
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(400)
 SEED = 11
+SHORT = {  # scenario -> (seconds of trading, orders per second)
+    "flash-sale": (2.0, 150.0),
+    "webhook-chaos": (3.0, 15.0),
+    "channel-outage": (4.0, 10.0),
+    "throttle": (3.0, 10.0),
+    "crash-restart": (4.0, 10.0),
+    "returns-and-transfers": (4.0, 10.0),
+}
 
 
-def short_run(name: str, duration: float, rate: float, folder: Path) -> RunReport:
+def short_run(name: str, folder: Path) -> RunReport:
+    duration, rate = SHORT[name]
     scenario = get_scenario(name).with_overrides(duration, rate)
     return run(RunOptions(scenario, SEED, folder=folder, quiesce_timeout_s=150))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[RunReport]]]:
+    with ThreadPoolExecutor(max_workers=len(SHORT)) as pool:
+        yield {name: pool.submit(short_run, name, tmp_path_factory.mktemp(name)) for name in SHORT}
 
 
 def assert_sound(report: RunReport, *, oversell_allowed: bool = False) -> None:
@@ -40,43 +59,39 @@ def assert_sound(report: RunReport, *, oversell_allowed: bool = False) -> None:
         assert d["oversold_units"] == 0, d["per_sku"]
 
 
-@pytest.mark.parametrize(
-    ("name", "duration", "rate", "fault"),
-    [
-        ("channel-outage", 4.0, 10.0, "channel_down"),
-        ("throttle", 3.0, 10.0, "throttle"),
-    ],
-)
+@pytest.mark.parametrize(("name", "fault"), [("channel-outage", "channel_down"), ("throttle", "throttle")])
 def test_faults_neither_oversell_nor_lose_and_every_channel_converges(
-    name: str, duration: float, rate: float, fault: str, tmp_path: Path
+    name: str, fault: str, runs: dict[str, Future[RunReport]]
 ) -> None:
-    report = short_run(name, duration, rate, tmp_path)
+    report = runs[name].result()
     assert_sound(report)
     assert report.data["faults_injected"][fault] >= 1
 
 
-def test_duplicated_webhooks_are_acknowledged_and_dropped(tmp_path: Path) -> None:
-    report = short_run("webhook-chaos", 3.0, 15.0, tmp_path)
+def test_duplicated_webhooks_are_acknowledged_and_dropped(runs: dict[str, Future[RunReport]]) -> None:
+    report = runs["webhook-chaos"].result()
     assert_sound(report)
     assert report.data["faults_injected"]["webhook_chaos"] == 2
     assert report.data["duplicates_dropped"] > 0
 
 
-def test_killed_hub_processes_come_back_and_nothing_is_applied_twice(tmp_path: Path) -> None:
-    report = short_run("crash-restart", 4.0, 10.0, tmp_path)
+def test_killed_hub_processes_come_back_and_nothing_is_applied_twice(
+    runs: dict[str, Future[RunReport]],
+) -> None:
+    report = runs["crash-restart"].result()
     assert_sound(report)
     assert report.data["faults_injected"] == {"kill_api": 2, "kill_worker": 3}
     assert report.data["hub_restarts"] == {"api": 2, "worker": 3}
 
 
-def test_returns_transfers_and_counts_keep_the_books_equal(tmp_path: Path) -> None:
-    report = short_run("returns-and-transfers", 4.0, 10.0, tmp_path)
+def test_returns_transfers_and_counts_keep_the_books_equal(runs: dict[str, Future[RunReport]]) -> None:
+    report = runs["returns-and-transfers"].result()
     assert_sound(report)
     assert sum(row["shipped"] for row in report.data["per_sku"].values()) > 0
 
 
-def test_a_flash_sale_loses_nothing_and_converges(tmp_path: Path) -> None:
-    report = short_run("flash-sale", 2.0, 150.0, tmp_path)
+def test_a_flash_sale_loses_nothing_and_converges(runs: dict[str, Future[RunReport]]) -> None:
+    report = runs["flash-sale"].result()
     assert_sound(report, oversell_allowed=True)
     assert report.data["orders_rejected"] > 0, "the crowd outnumbers the stock"
     if report.data["oversold_units"] > 0:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import random
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from stockbridge.simulate.warehouse import WarehouseDriver, plan_warehouse
 from stockbridge.simulate.world import World, bind_stores, define_hub, seed_stores, subscribe_webhooks
 
 Progress = Callable[[str, dict[str, Any]], None]
+# Alembic's upgrade is not thread-safe; runs in threads of one process (tests) take turns here.
+_MIGRATE = threading.Lock()
 QUIESCE_TIMEOUT_S = 90.0
 
 
@@ -123,7 +126,8 @@ async def _setup(live: Live, database_url: str) -> None:
     live.say("starting emulators")
     await asyncio.to_thread(live.emulators.start, ["shopify", "woocommerce"])
     push_location = await seed_stores(live.session, live.emulators.urls, skus)
-    ctx = bootstrap(Settings(database_url=database_url))
+    with _MIGRATE:
+        ctx = bootstrap(Settings(database_url=database_url))
     try:
         live.world = define_hub(ctx, scenario, skus, live.emulators.urls, push_location)
         await bind_stores(ctx, live.world)
