@@ -67,6 +67,7 @@ def propagation(
     ingest_batch: int = typer.Option(
         1, "--ingest-batch", min=1, help="Events per hub transaction in the burst."
     ),
+    coalesce: float = typer.Option(0.3, "--coalesce", min=0, help="The worker's coalescing window, seconds."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON result."),
 ) -> None:
     """Burst of stock changes to every channel: calls vs the lower bound, latency, final drift."""
@@ -76,5 +77,9 @@ def propagation(
 
     chosen = [c.strip() for c in channels.split(",") if c.strip()]
     with _console.status(f"{changes} changes over {skus} SKUs to {', '.join(chosen)}"):
-        result = asyncio.run(bench_propagation(chosen, skus, changes, seed=seed, ingest_batch=ingest_batch))
+        result = asyncio.run(
+            bench_propagation(
+                chosen, skus, changes, seed=seed, ingest_batch=ingest_batch, coalesce_s=coalesce
+            )
+        )
     _emit(result.as_dict(), as_json)

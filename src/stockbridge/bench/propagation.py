@@ -6,7 +6,8 @@ connections bound by discovery, every channel converged first (not measured).
 
 Measured phase: `changes` stock changes (sales and receipts of random SKUs) ingested as fast as
 the hub takes them, `ingest_batch` events per transaction (1: one webhook at a time; larger:
-an ERP's bulk post), while the production sync worker runs with its default cadence. Latency per listing is from the hub accepting the first unpushed change
+an ERP's bulk post), while the production sync worker runs with its default cadence and
+`coalesce_s` (as `stockbridge sync worker` runs). Latency per listing is from the hub accepting the first unpushed change
 (`dirty_at`) to the channel acknowledging the level. `api_calls` counts level writes; the lower
 bound is the sum over channels of ceil(distinct listings changed / the platform's batch size).
 
@@ -109,7 +110,13 @@ class PropagationResult:
 
 
 async def bench_propagation(
-    channels: list[str], skus_count: int, changes: int, *, seed: int = 1, ingest_batch: int = 1
+    channels: list[str],
+    skus_count: int,
+    changes: int,
+    *,
+    seed: int = 1,
+    ingest_batch: int = 1,
+    coalesce_s: float = 0.3,
 ) -> PropagationResult:
     unknown = set(channels) - set(PLATFORMS)
     if unknown:
@@ -129,7 +136,7 @@ async def bench_propagation(
         try:
             await _converge(pusher, connectors)
             metrics.reset()
-            await _burst(ctx, pusher, result, changes, rng, ingest_batch)
+            await _burst(ctx, pusher, result, changes, rng, ingest_batch, coalesce_s)
             result.api_calls = metrics.writes
             result.p50_ms, result.p99_ms, result.max_ms = _quantiles_ms(metrics.latencies_s)
             result.api_calls_lower_bound = sum(
@@ -240,13 +247,21 @@ async def _converge(pusher: Pusher, connectors: list[tuple[ConnectionView, Conne
 
 
 async def _burst(
-    ctx: HubContext, pusher: Pusher, result: PropagationResult, changes: int, rng: random.Random, batch: int
+    ctx: HubContext,
+    pusher: Pusher,
+    result: PropagationResult,
+    changes: int,
+    rng: random.Random,
+    batch: int,
+    coalesce_s: float,
 ) -> None:
     events = _changes(result.skus, changes, rng, "burst")
     touched = {e["sku"] for e in events}
     result.distinct_listings_changed = {channel: len(touched) for channel in result.channels}
     # the production worker, with its own connectors and default cadence; reconciliation is run last
-    worker = SyncWorker(pusher, installed_connector, config=WorkerConfig(reconcile_interval_s=None))
+    worker = SyncWorker(
+        pusher, installed_connector, config=WorkerConfig(reconcile_interval_s=None, coalesce_s=coalesce_s)
+    )
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     started = time.perf_counter()

@@ -138,11 +138,17 @@ def worker_command(
     grace: GraceOption = DEFAULT_UNDER_GRACE_S,
     metrics_port: Annotated[int | None, typer.Option(help="Serve /metrics on 127.0.0.1:PORT.")] = None,
     max_ticks: Annotated[int | None, typer.Option(min=1, help="Stop after this many ticks.")] = None,
+    coalesce: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds a part-batch backlog may wait to fill a batch (0: push at once)."),
+    ] = 0.3,
     db: DbOption = None,
 ) -> None:
     """Run the sync loop until SIGINT/SIGTERM: push every enabled connection, reconcile on schedule."""
     policy: Policy = "heal" if heal else "report"
-    config = WorkerConfig(interval, reconcile_every or None, policy, grace, max_ticks=max_ticks)
+    config = WorkerConfig(
+        interval, reconcile_every or None, policy, grace, max_ticks=max_ticks, coalesce_s=coalesce
+    )
     with hub(db, migrate=False) as ctx:
         registry = CollectorRegistry()
         metrics = SyncMetrics(registry)

@@ -72,6 +72,17 @@ def claim_dirty(ctx: HubContext, channel_id: int, limit: int) -> list[Claimed]:
     return ctx.write(work)
 
 
+def backlog(ctx: HubContext, channel_id: int) -> tuple[int, datetime | None]:
+    """How many listings of the channel wait for a push, and since when the oldest has waited."""
+    with ctx.read() as conn:
+        row = conn.execute(
+            sa.select(sa.func.count(), sa.func.min(listings.c.dirty_at)).where(
+                listings.c.channel_id == channel_id, listings.c.dirty.is_(True)
+            )
+        ).one()
+    return int(row[0]), row[1]
+
+
 def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> None:
     """Mark claimed listings dirty again, keeping the earlier of the two `dirty_at`s."""
     for item in items:
