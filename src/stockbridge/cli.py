@@ -32,6 +32,9 @@ def _register_groups() -> None:
 
     app.add_typer(sync_app, name="sync", help="Outbound channel sync: connections, bindings, push, reconcile.")
     app.add_typer(inbound_app, name="inbound", help="Inbound channel sync: webhook inbox and polling.")
+    from stockbridge.simulate.cli import simulate
+
+    app.command("simulate")(simulate)
     _register_core()
 
 
