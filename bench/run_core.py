@@ -45,9 +45,15 @@ def main() -> None:
     options = parser.parse_args()
     for label, db in (("SQLite", []), ("PostgreSQL", ["--db", options.pg])):
         ingest = [run(["ingest", *db, "--events", str(options.events)]) for _ in range(options.runs)]
-        summarise(f"ingest on {label}", ingest, ["events_per_s", "baseline_events_per_s", "ratio", "duplicates_dropped"])
+        summarise(
+            f"ingest on {label}",
+            ingest,
+            ["events_per_s", "baseline_events_per_s", "ratio", "duplicates_dropped"],
+        )
         contention_args = ["contention", *db, "--workers", "8", "--stock", str(options.stock)]
-        contention = [run([*contention_args, "--attempts", str(options.attempts)]) for _ in range(options.runs)]
+        contention = [
+            run([*contention_args, "--attempts", str(options.attempts)]) for _ in range(options.runs)
+        ]
         summarise(
             f"contention on {label}",
             contention,

@@ -30,7 +30,9 @@ def _register_groups() -> None:
     from stockbridge.sync.cli import app as sync_app
     from stockbridge.sync.inbound_cli import app as inbound_app
 
-    app.add_typer(sync_app, name="sync", help="Outbound channel sync: connections, bindings, push, reconcile.")
+    app.add_typer(
+        sync_app, name="sync", help="Outbound channel sync: connections, bindings, push, reconcile."
+    )
     app.add_typer(inbound_app, name="inbound", help="Inbound channel sync: webhook inbox and polling.")
     from stockbridge.simulate.cli import simulate
 

@@ -125,7 +125,9 @@ class Connector(Protocol):
     async def set_levels(self, changes: Sequence[LevelChange]) -> list[PushOutcome]:
         """At most `capabilities.max_batch` changes; one outcome per change, in order."""
 
-    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]: ...
+    async def orders(
+        self, cursor: OrderCursor, *, limit: int = 250
+    ) -> tuple[list[RemoteOrder], OrderCursor]: ...
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """Constant-time signature check over the raw body."""

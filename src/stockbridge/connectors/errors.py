@@ -19,7 +19,13 @@ class ConnectorError(Exception):
     retryable = False
 
     def __init__(
-        self, message: str, *, connection: str = "", operation: str = "", status: int | None = None, **fields: Any
+        self,
+        message: str,
+        *,
+        connection: str = "",
+        operation: str = "",
+        status: int | None = None,
+        **fields: Any,
     ) -> None:
         super().__init__(message)
         self.message, self.connection, self.operation, self.status = message, connection, operation, status
