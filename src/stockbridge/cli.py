@@ -34,9 +34,10 @@ def _register_groups() -> None:
         sync_app, name="sync", help="Outbound channel sync: connections, bindings, push, reconcile."
     )
     app.add_typer(inbound_app, name="inbound", help="Inbound channel sync: webhook inbox and polling.")
-    from stockbridge.simulate.cli import simulate
+    from stockbridge.simulate.cli import demo, simulate
 
     app.command("simulate")(simulate)
+    app.command("demo")(demo)  # the trading day against the emulated stores (the README's main command)
     _register_core()
 
 
@@ -52,7 +53,7 @@ def _register_core() -> None:
     app.add_typer(inspect.quarantine_app, name="quarantine")
     app.command("verify")(inspect.verify)
     app.add_typer(inspect.reservations_app, name="reservations")
-    app.command("demo")(demo.demo)
+    app.command("tour")(demo.demo)  # the core alone, offline, in seconds
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from tests.cli.conftest import Invoke
 
 
 def test_demo_on_a_given_database_shows_every_section(invoke: Invoke, db_url: str) -> None:
-    result = invoke("demo", "--db", db_url, "--orders", "4", "--seed", "3")
+    result = invoke("tour", "--db", db_url, "--orders", "4", "--seed", "3")
     assert result.exit_code == 0, result.output
     out = result.stdout
     for expected in (
@@ -23,15 +23,15 @@ def test_demo_on_a_given_database_shows_every_section(invoke: Invoke, db_url: st
 
 
 def test_demo_run_twice_on_one_database_changes_nothing(invoke: Invoke, db_url: str) -> None:
-    first = invoke("demo", "--db", db_url, "--orders", "2")
+    first = invoke("tour", "--db", db_url, "--orders", "2")
     balances = invoke("balances", "--db", db_url, "--json").stdout
-    second = invoke("demo", "--db", db_url, "--orders", "2")
+    second = invoke("tour", "--db", db_url, "--orders", "2")
     assert (first.exit_code, second.exit_code) == (0, 0)
     assert invoke("balances", "--db", db_url, "--json").stdout == balances
     assert "5 duplicate" in second.stdout  # the morning's receipts, recorded once
 
 
 def test_demo_without_db_uses_a_fresh_temporary_sqlite_file(invoke: Invoke) -> None:
-    result = invoke("demo", "--orders", "0")
+    result = invoke("tour", "--orders", "0")
     assert result.exit_code == 0, result.output
     assert "database: sqlite:///" in result.stdout and "stockbridge-demo-" in result.stdout

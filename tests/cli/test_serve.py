@@ -24,7 +24,7 @@ def test_every_command_has_help(invoke: Invoke) -> None:
     for command in (
         ["init"], ["serve"], ["import", "catalog"], ["import", "stock"], ["balances"], ["available"],
         ["explain", "balance"], ["explain", "listing"], ["quarantine", "list"], ["quarantine", "retry"],
-        ["quarantine", "discard"], ["verify"], ["reservations", "expire"], ["demo"],
+        ["quarantine", "discard"], ["verify"], ["reservations", "expire"], ["tour"], ["demo"], ["simulate"],
     ):  # fmt: skip
         result = invoke(*command, "--help")
         assert result.exit_code == 0, (command, result.output)
