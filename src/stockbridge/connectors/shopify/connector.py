@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import aiohttp
 
 from stockbridge.connectors.base import (
     Capabilities,
-    LevelChange,
-    OrderCursor,
-    PushOutcome,
-    RemoteLevel,
-    RemoteLocation,
-    RemoteOrder,
-    RemoteVariant,
     WebhookMessage,
 )
+from stockbridge.connectors.composed import ComposedConnector
 from stockbridge.connectors.errors import PermanentError
 from stockbridge.connectors.http import CostBucket, HttpClient, HttpMetrics, Monotonic, RetryPolicy, Sleep
 from stockbridge.connectors.shopify import queries, webhooks
@@ -41,7 +35,7 @@ CAPABILITIES = Capabilities(
 )
 
 
-class ShopifyConnector:
+class ShopifyConnector(ComposedConnector):
     platform = "shopify"
     capabilities = CAPABILITIES
 
@@ -67,21 +61,6 @@ class ShopifyConnector:
                 connection=self.connection,
                 operation="check",
             )
-
-    def locations(self) -> AsyncIterator[RemoteLocation]:
-        return self.streams.locations()
-
-    def variants(self) -> AsyncIterator[RemoteVariant]:
-        return self.streams.variants()
-
-    def levels(self, item_ids: Sequence[str] | None = None) -> AsyncIterator[RemoteLevel]:
-        return self.streams.levels(item_ids)
-
-    async def set_levels(self, changes: Sequence[LevelChange]) -> list[PushOutcome]:
-        return await self.writer.set_levels(changes)
-
-    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
-        return await self.streams.orders(cursor, limit)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         return webhooks.verify(self.config.api_secret.get_secret_value(), headers, body)

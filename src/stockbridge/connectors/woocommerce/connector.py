@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -18,15 +18,9 @@ from pydantic import ValidationError as PydanticError
 
 from stockbridge.connectors.base import (
     Capabilities,
-    LevelChange,
-    OrderCursor,
-    PushOutcome,
-    RemoteLevel,
-    RemoteLocation,
-    RemoteOrder,
-    RemoteVariant,
     WebhookMessage,
 )
+from stockbridge.connectors.composed import ComposedConnector
 from stockbridge.connectors.http import HttpClient, HttpMetrics, Monotonic, RetryPolicy, Sleep, TokenBucket
 from stockbridge.connectors.woocommerce import webhooks
 from stockbridge.connectors.woocommerce.auth import new_nonce
@@ -51,7 +45,7 @@ CAPABILITIES = Capabilities(
 )
 
 
-class WooCommerceConnector:
+class WooCommerceConnector(ComposedConnector):
     platform = "woocommerce"
     capabilities = CAPABILITIES
 
@@ -63,21 +57,6 @@ class WooCommerceConnector:
     async def check(self) -> None:
         """One authenticated read (`GET products?per_page=1`): key, secret, URL and REST routing."""
         await self.client.get("products", {"per_page": "1"}, operation="check")
-
-    def locations(self) -> AsyncIterator[RemoteLocation]:
-        return self.streams.locations()
-
-    def variants(self) -> AsyncIterator[RemoteVariant]:
-        return self.streams.variants()
-
-    def levels(self, item_ids: Sequence[str] | None = None) -> AsyncIterator[RemoteLevel]:
-        return self.streams.levels(item_ids)
-
-    async def set_levels(self, changes: Sequence[LevelChange]) -> list[PushOutcome]:
-        return await self.writer.set_levels(changes)
-
-    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
-        return await self.streams.orders(cursor, limit)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         return webhooks.verify(self.config.webhook_secret.get_secret_value(), headers, body)
