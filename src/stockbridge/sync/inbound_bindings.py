@@ -302,7 +302,7 @@ def installed_connector_source(config: ConnectionConfig) -> InboundConnector:
     if factory is not None:
         inbound: InboundConnector = factory(config)
         return inbound
-    return _WebhookOnly(installed_connector(config))
+    return WebhookOnlyInbound(installed_connector(config))
 
 
 # Imported lazily: the adapters import this module for the inbound model.
@@ -316,9 +316,10 @@ def _has_package(config: ConnectionConfig) -> bool:
     return importlib.util.find_spec(f"stockbridge.connectors.{config.platform}") is not None
 
 
-class _WebhookOnly:
-    """A connector without the inbound mapping: verifies, parses and polls; processing a message
-    fails with the reason (the row stays in the inbox, to be requeued once a mapping exists)."""
+class WebhookOnlyInbound:
+    """The inbound side of any connector: verifies, parses and polls through it. Platform adapters
+    subclass it and map payloads (`webhook_facts`); without one, processing a message fails with
+    the reason (the row stays in the inbox, to be requeued once a mapping exists)."""
 
     def __init__(self, connector: Connector) -> None:
         self.connector, self.platform = connector, connector.platform

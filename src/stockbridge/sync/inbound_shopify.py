@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stockbridge.connectors.base import OrderCursor, OrderLine, RemoteOrder, WebhookMessage
+from stockbridge.connectors.base import OrderLine, WebhookMessage
 from stockbridge.connectors.shopify import ShopifyConnector
 from stockbridge.connectors.shopify.mappers import to_gid
 from stockbridge.services.connections import ConnectionConfig
@@ -23,32 +23,18 @@ from stockbridge.sync.inbound_bindings import (
     LevelReport,
     OrderFacts,
     RemoteMovement,
-    facts_from_remote_order,
+    WebhookOnlyInbound,
 )
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled"}
 
 
-class ShopifyInbound:
+class ShopifyInbound(WebhookOnlyInbound):
     platform = "shopify"
 
     def __init__(self, connector: ShopifyConnector) -> None:
-        self.connector = connector
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
-        return self.connector.verify_webhook(headers, body)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
-        return self.connector.parse_webhook(headers, body)
-
-    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
-        return await self.connector.orders(cursor, limit=limit)
-
-    def order_facts(self, order: RemoteOrder) -> OrderFacts:
-        return facts_from_remote_order(order)
-
-    async def aclose(self) -> None:
-        await self.connector.aclose()
+        super().__init__(connector)
+        self.connector: ShopifyConnector = connector
 
     def webhook_facts(self, message: WebhookMessage) -> InboundFacts:
         p, topic = message.payload, message.topic

@@ -15,34 +15,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stockbridge.connectors.base import OrderCursor, RemoteOrder, WebhookMessage
+from stockbridge.connectors.base import RemoteOrder, WebhookMessage
 from stockbridge.connectors.woocommerce import mappers
 from stockbridge.connectors.woocommerce.connector import WooCommerceConnector
 from stockbridge.services.connections import ConnectionConfig
 from stockbridge.sync.connectors import installed_connector
-from stockbridge.sync.inbound_bindings import Ignored, InboundFacts, OrderFacts, RemoteMovement
+from stockbridge.sync.inbound_bindings import (
+    Ignored,
+    InboundFacts,
+    OrderFacts,
+    RemoteMovement,
+    WebhookOnlyInbound,
+)
 
 PAID = {"processing", "on-hold", "completed"}
 GIVEN_BACK = {"cancelled", "failed", "refunded"}
 
 
-class WooInbound:
+class WooInbound(WebhookOnlyInbound):
     platform = "woocommerce"
 
     def __init__(self, connector: WooCommerceConnector) -> None:
-        self.connector = connector
-
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
-        return self.connector.verify_webhook(headers, body)
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
-        return self.connector.parse_webhook(headers, body)
-
-    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
-        return await self.connector.orders(cursor, limit=limit)
-
-    async def aclose(self) -> None:
-        await self.connector.aclose()
+        super().__init__(connector)
+        self.connector: WooCommerceConnector = connector
 
     def webhook_facts(self, message: WebhookMessage) -> InboundFacts:
         if message.topic in ("order.created", "order.updated", "order.restored"):
