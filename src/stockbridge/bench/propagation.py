@@ -39,10 +39,8 @@ from stockbridge.domain.clock import FrozenClock, SystemClock
 from stockbridge.sandbox.server import ThreadedEmulatorServer
 from stockbridge.services.catalog_places import (
     ChannelSpec,
-    ListingSpec,
     LocationSpec,
     define_channel,
-    define_listing,
     define_location,
 )
 from stockbridge.services.connections import (
@@ -210,7 +208,6 @@ async def _set_up(
                 [{"channel_id": channel_id, "sku_id": s, "created_at": now, "dirty": True} for s in sku_ids],
             )
         register_connection(ctx, _connection(platform, base_url))
-    define_listing(ctx, ListingSpec(next(iter(urls)), _code(0)))  # exercises the service path once
     counts = [
         {"type": "count", "sku": _code(i), "location": "WH1", "quantity": rng.randint(20, 200)}
         for i in range(skus_count)
