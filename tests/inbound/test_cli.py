@@ -53,12 +53,15 @@ def test_run_works_the_inbox_until_sigterm(shop: HubContext, fake: FakeConnector
 
     deliver(shop, fake, "orders/create", order_payload("9", at(0), [("item-tee", "TEE", 1)]))
     code = "from stockbridge.sync.inbound_cli import app; app()"
+    port = _free_port()
     args = [sys.executable, "-c", code, "run", "--db", db_url, "--no-poll", "--process-every-s", "0.05"]
+    args += ["--metrics-port", str(port)]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30  # a bound on waiting, not an assertion on speed
         while inbox_rows(shop)[0].status == "pending" and time.monotonic() < deadline:
             time.sleep(0.05)
+        metrics = _scrape(f"http://127.0.0.1:{port}/metrics", deadline)
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=30)
     finally:
@@ -68,3 +71,27 @@ def test_run_works_the_inbox_until_sigterm(shop: HubContext, fake: FakeConnector
     assert (row.status, process.returncode) == ("failed", 0)
     assert "no connector installed for platform 'fake'" in row.error
     assert "stopped; processed" in out
+    assert 'stockbridge_inbox_rows{status="failed"} 1.0' in metrics
+    assert 'stockbridge_inbox_processed_total{status="failed"} 1.0' in metrics
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _scrape(url: str, deadline: float) -> str:
+    import time
+    from urllib.request import urlopen
+
+    while True:
+        try:
+            with urlopen(url, timeout=5) as answer:
+                return str(answer.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry
 
-from stockbridge.connectors.base import OrderCursor
+from stockbridge.connectors.base import OrderCursor, RemoteOrder
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.catalog_skus import add_alias
 from stockbridge.services.connections import load_connection_config
@@ -18,9 +19,9 @@ from stockbridge.store.schema_sync import sync_cursors
 from stockbridge.sync.cursors import TimeCursor
 from stockbridge.sync.inbound_bindings import record_of
 from stockbridge.sync.inbox import process_inbox, requeue
-from stockbridge.sync.pollers import InboundLoop, PollReport, poll_orders
+from stockbridge.sync.pollers import InboundLoop, InboundMetrics, InboxStateCollector, PollReport, poll_orders
 from tests.inbound.fakes import FakeConnector, PlatformDown, order_payload
-from tests.inbound.helpers import CONNECTION, at, balance, deliver, inbox_rows, order_events
+from tests.inbound.helpers import CONNECTION, SECRET, at, balance, deliver, inbox_rows, order_events
 
 
 def poll(ctx: HubContext, fake: FakeConnector, **kw: object) -> PollReport:
@@ -165,3 +166,70 @@ def test_the_loop_works_off_a_backlog_without_waiting_between_full_passes(
     loop = InboundLoop(shop, fake.for_config, poll_every_s=None, batch=1, sleep=sleep)
     asyncio.run(loop.run(stop))
     assert loop.processed == {"done": 3} and len(waits) == 1
+
+
+class HangingPolls(FakeConnector):
+    """A channel whose order list does not answer until `release` is set (retries, backoff...)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__(secret)
+        self.release = asyncio.Event()
+        self.waiting = 0
+
+    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
+        self.waiting += 1
+        await self.release.wait()
+        self.waiting -= 1
+        return await super().orders(cursor, limit=limit)
+
+
+def test_a_hanging_poll_does_not_hold_up_the_inbox(shop: HubContext, clock: FrozenClock) -> None:
+    hanging = HangingPolls(SECRET)
+    deliver(shop, hanging, "orders/create", order_payload("H1", at(0), [("item-tee", "TEE", 1)]))
+    stop, seen_while_hanging = asyncio.Event(), []
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)  # a poll falls due at every pass: none starts while one still runs
+        seen_while_hanging.append((dict(loop.processed), hanging.waiting))
+        if len(seen_while_hanging) == 1:  # a sale arrives while the poll hangs
+            deliver(shop, hanging, "orders/create", order_payload("H2", at(1), [("item-tee", "TEE", 2)]))
+        if len(seen_while_hanging) == 3:
+            hanging.release.set()
+            stop.set()
+
+    loop = InboundLoop(shop, hanging.for_config, process_every_s=1, poll_every_s=1, sleep=sleep)
+    asyncio.run(loop.run(stop))
+    assert seen_while_hanging == [({"done": 1}, 1), ({"done": 2}, 1), ({"done": 2}, 1)]
+    assert len(hanging.order_calls) == 1, "one poll, finished after the stop, none started beside it"
+    assert balance(shop, "TEE", "WH1").committed == 3
+    assert hanging.closed and not loop.polling
+
+
+def test_the_inbound_metrics_count_passes_and_polls_and_show_the_inbox(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
+    deliver(shop, fake, "orders/create", order_payload("M", at(0), [("item-tee", "TEE", 1)]))
+    deliver(shop, fake, "orders/create", order_payload("N", at(0), [("item-x", "NOPE", 1)]))
+    fake.put_order(order_payload("P", at(0), [(None, "MUG", 1)]))
+    registry = CollectorRegistry()
+    registry.register(InboxStateCollector(shop))
+    stop = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+        passes.append(seconds)
+        if len(passes) == 2:
+            stop.set()
+
+    passes: list[float] = []
+    loop = InboundLoop(shop, fake.for_config, poll_every_s=60, metrics=InboundMetrics(registry), sleep=sleep)
+    asyncio.run(loop.run(stop))  # the poll stores P beside pass 1; pass 2 processes it at the latest
+    value = registry.get_sample_value
+    assert value("stockbridge_inbox_processed_total", {"status": "done"}) == 2
+    assert value("stockbridge_inbox_processed_total", {"status": "quarantined"}) == 1
+    assert value("stockbridge_inbound_polls_total", {"connection": CONNECTION, "outcome": "ok"}) == 1
+    assert value("stockbridge_inbound_polled_orders_total", {"connection": CONNECTION}) == 1
+    assert value("stockbridge_inbox_rows", {"status": "done"}) == 2
+    assert value("stockbridge_inbox_rows", {"status": "quarantined"}) == 1
+    assert value("stockbridge_inbox_rows", {"status": "pending"}) is None
+    assert value("stockbridge_inbox_oldest_pending_seconds") == 0.0

@@ -5,7 +5,8 @@ its data, poll a connection's orders, and list channel oversells.
     inbox process [--limit N]                                one pass over the pending rows
     inbox requeue ID                                          failed/quarantined -> pending again
     poll CONNECTION [--lookback-s S] [--no-process]           read orders since the checkpoint
-    run [--process-every-s S] [--poll-every-s S]              both, until SIGINT/SIGTERM
+    run [--process-every-s S] [--poll-every-s S] [--metrics-port P]
+                                                              both, until SIGINT/SIGTERM
     oversells                                                 channel sales beyond available
 
 `app` uses the installed connectors; `make_app(source)` builds the same commands around another
@@ -20,6 +21,7 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
+from prometheus_client import CollectorRegistry, start_http_server
 from rich.table import Table
 
 from stockbridge.cli_commands.runtime import DbOption, JsonOption, console, fail, hub, print_json
@@ -34,7 +36,14 @@ from stockbridge.sync.inbound_bindings import (
     record_of,
 )
 from stockbridge.sync.inbox import InboxReport, list_inbox, process_inbox, requeue
-from stockbridge.sync.pollers import DEFAULT_LOOKBACK, InboundLoop, PollReport, poll_orders
+from stockbridge.sync.pollers import (
+    DEFAULT_LOOKBACK,
+    InboundLoop,
+    InboundMetrics,
+    InboxStateCollector,
+    PollReport,
+    poll_orders,
+)
 
 LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")]
 
@@ -99,10 +108,21 @@ def _channel_commands(app: typer.Typer, source: ConnectorSource) -> None:
         process_every_s: Annotated[float, typer.Option(min=0.01, help="Inbox passes this often.")] = 0.5,
         poll_every_s: Annotated[float, typer.Option(min=1, help="Poll every connection this often.")] = 300.0,
         poll: Annotated[bool, typer.Option("--poll/--no-poll", help="Poll orders as well.")] = True,
+        metrics_port: Annotated[
+            int | None,
+            typer.Option(help="Serve /metrics on 127.0.0.1:PORT (inbox rows by status, passes, polls)."),
+        ] = None,
     ) -> None:
-        """Process the inbox and poll connections until SIGINT or SIGTERM."""
+        """Process the inbox and poll connections until SIGINT or SIGTERM (a poll runs beside the
+        inbox passes, so a channel that is slow or down never holds up the inbox)."""
         with hub(db) as ctx:
-            loop = InboundLoop(ctx, source, process_every_s, poll_every_s if poll else None)
+            registry = CollectorRegistry()
+            metrics = InboundMetrics(registry)
+            registry.register(InboxStateCollector(ctx))
+            if metrics_port is not None:
+                start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
+            every = poll_every_s if poll else None
+            loop = InboundLoop(ctx, source, process_every_s, every, metrics=metrics)
             asyncio.run(_until_signalled(loop))
         console().print(f"stopped; processed: {loop.processed}")
 
