@@ -28,7 +28,14 @@ from graphql import (
     validate,
 )
 
-from stockbridge.sandbox.shopify import activation, inventory, inventory_moves, queries, subscriptions  # noqa: F401
+from stockbridge.sandbox.shopify import (  # noqa: F401  (each registers its resolvers)
+    activation,
+    inventory,
+    inventory_moves,
+    order_reads,
+    queries,
+    subscriptions,
+)
 from stockbridge.sandbox.shopify.cost import MAX_SINGLE_QUERY_COST, CostWalker
 from stockbridge.sandbox.shopify.resolvers import RequestContext, resolve_field, resolve_type
 from stockbridge.sandbox.shopify.schema import load_schema, resolve_version

@@ -199,20 +199,82 @@ class Order:
 
 @dataclass
 class Refund:
+    """A refund's lines are (line item id, quantity); each line's restock type (`return`,
+    `cancel`, `no_restock`) is fixed when the refund is made, as Shopify records it."""
+
+    graphql_type: ClassVar[str] = "Refund"
     id: int
     order_id: int
     created_at: datetime
     lines: list[tuple[int, int]]  # (line item id, quantity)
     restock: bool
+    restock_types: list[str] = field(default_factory=list)  # per line; empty: derived from `restock`
+
+    @property
+    def gid(self) -> str:
+        return gid("Refund", self.id)
+
+    def restock_type(self, index: int) -> str:
+        if index < len(self.restock_types):
+            return self.restock_types[index]
+        return "return" if self.restock else "no_restock"
+
+    def line_id(self, index: int) -> int:
+        """The id of the refund's `index`-th refund line item."""
+        return self.id * 100 + index
 
 
 @dataclass
 class Fulfillment:
+    graphql_type: ClassVar[str] = "Fulfillment"
     id: int
     order_id: int
     location_id: int
     created_at: datetime
-    lines: list[tuple[int, int]]
+    lines: list[tuple[int, int]]  # (line item id, quantity)
+    status: str = "success"
+
+    @property
+    def gid(self) -> str:
+        return gid("Fulfillment", self.id)
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.created_at
+
+    def line_id(self, index: int) -> int:
+        """The id of the fulfilment's `index`-th fulfillment line item."""
+        return self.id * 100 + index
+
+
+@dataclass(frozen=True)
+class FulfillmentLine:
+    """One `FulfillmentLineItem`: so many units of an order line shipped by a fulfilment."""
+
+    graphql_type: ClassVar[str] = "FulfillmentLineItem"
+    id: int
+    line_item: LineItem
+    quantity: int
+
+    @property
+    def gid(self) -> str:
+        return gid("FulfillmentLineItem", self.id)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """One `RefundLineItem`: so many units of an order line refunded, restocked or not."""
+
+    graphql_type: ClassVar[str] = "RefundLineItem"
+    id: int
+    line_item: LineItem
+    quantity: int
+    restock_type: str  # return, cancel, no_restock (REST spelling)
+    location_id: int | None
+
+    @property
+    def gid(self) -> str:
+        return gid("RefundLineItem", self.id)
 
 
 @dataclass

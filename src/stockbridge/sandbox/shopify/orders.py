@@ -145,7 +145,8 @@ def refund_order(store: ShopifyStore, order_id: int, lines: dict[int, int], rest
         if lid not in by_id or qty <= 0 or qty > by_id[lid].current_quantity:
             raise OrderFlowError("INVALID_REFUND", f"cannot refund {qty} of line {lid}")
     now = store.clock.now()
-    refund = Refund(store.next_id(), order.id, now, list(lines.items()), restock)
+    kinds = [_restock_type(by_id[lid], restock) for lid in lines]
+    refund = Refund(store.next_id(), order.id, now, list(lines.items()), restock, kinds)
     for lid, qty in lines.items():
         li = by_id[lid]
         unfulfilled = li.current_quantity - li.fulfilled_quantity
@@ -166,6 +167,14 @@ def refund_order(store: ShopifyStore, order_id: int, lines: dict[int, int], rest
     store.emit("refunds/create", payloads.refund(order, refund))
     store.emit("orders/updated", payloads.order(store, order))
     return refund
+
+
+def _restock_type(line: LineItem, restock: bool) -> str:
+    """Restocking units never shipped cancels them; restocking shipped ones is a return. Fixed
+    when the refund is made: a later fulfilment of the line does not change what this refund was."""
+    if not restock:
+        return "no_restock"
+    return "cancel" if line.fulfilled_quantity == 0 else "return"
 
 
 def _get_open_order(store: ShopifyStore, order_id: int) -> Order:

@@ -173,22 +173,21 @@ def refund(o: Order, r: Refund) -> dict[str, Any]:
     lines = []
     for index, (line_id, qty) in enumerate(r.lines):
         li = by_id[line_id]
+        restock_type = r.restock_type(index)
         lines.append(
             {
-                "id": r.id * 100 + index,
+                "id": r.line_id(index),
                 "line_item_id": line_id,
                 "quantity": qty,
-                "restock_type": "cancel"
-                if r.restock and li.fulfilled_quantity == 0
-                else ("return" if r.restock else "no_restock"),
-                "location_id": li.location_id if r.restock else None,
+                "restock_type": restock_type,
+                "location_id": li.location_id if restock_type != "no_restock" else None,
                 "subtotal": f"{li.price * qty:.2f}",
                 "line_item": line_item(li, o.currency),
             }
         )
     return {
         "id": r.id,
-        "admin_graphql_api_id": f"gid://shopify/Refund/{r.id}",
+        "admin_graphql_api_id": r.gid,
         "order_id": o.id,
         "created_at": ts(r.created_at),
         "processed_at": ts(r.created_at),
@@ -204,13 +203,13 @@ def fulfillment(o: Order, f: Fulfillment) -> dict[str, Any]:
     by_id = {li.id: li for li in o.line_items}
     return {
         "id": f.id,
-        "admin_graphql_api_id": f"gid://shopify/Fulfillment/{f.id}",
+        "admin_graphql_api_id": f.gid,
         "order_id": o.id,
         "location_id": f.location_id,
         "name": f"{o.name}.{o.fulfillments.index(f) + 1}",
-        "status": "success",
+        "status": f.status,
         "created_at": ts(f.created_at),
-        "updated_at": ts(f.created_at),
+        "updated_at": ts(f.updated_at),
         "tracking_company": None,
         "tracking_number": None,
         "line_items": [{**line_item(by_id[lid], o.currency), "quantity": qty} for lid, qty in f.lines],

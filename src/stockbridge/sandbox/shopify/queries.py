@@ -3,7 +3,8 @@
 `products`, `productVariants`, `inventoryItems`, `locations`, `orders`, `customers` filter with
 Shopify search syntax (see `connections.py`), sort by `sortKey`/`reverse`, then paginate. Single
 lookups take a GID of the right kind and answer null for anything else; `node`/`nodes` accept any
-supported GID, including InventoryLevel GIDs with their `?inventory_item_id=` suffix.
+supported GID, including InventoryLevel GIDs with their `?inventory_item_id=` suffix and an order's
+fulfilments and refunds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from stockbridge.sandbox.shopify.models import Order
+from stockbridge.sandbox.shopify.order_reads import find_fulfillment, find_refund
 from stockbridge.sandbox.shopify.resolvers import (
     RESOLVERS,
     Info,
@@ -132,6 +134,10 @@ def find_node(store: ShopifyStore, gid: Any) -> Any:
     number = parse_gid(gid, kind)
     if kind == "InventoryLevel":
         return next((lv for lv in store.levels.values() if lv.id == number), None)
+    if kind == "Fulfillment":
+        return find_fulfillment(store, number)
+    if kind == "Refund":
+        return find_refund(store, number)
     table = _TABLES.get(kind)
     return None if table is None or number is None else getattr(store, table).get(number)
 
