@@ -1,20 +1,26 @@
-"""Shopify webhook payloads (REST JSON, §1.11) as `InboundFacts`, around the real Shopify connector.
+"""Shopify webhook payloads (REST JSON, §1.11) and polled orders (Admin GraphQL) as `InboundFacts`,
+around the real Shopify connector.
 
 The inbound adapter of the platform (`installed_connector_source` picks it). Order ids are the GraphQL GIDs in both
-paths (`admin_graphql_api_id` in webhooks, `id` in the orders stream), so a webhook and a poll of
-one order share their idempotency keys. Line quantities are the ordered `quantity`; what later
-leaves an order arrives as movements: fulfilments by id, refund lines by refund id and
-`restock_type` (`return` back on hand, `cancel` released from committed, `no_restock` nothing).
+paths (`admin_graphql_api_id` in webhooks, `id` in the orders stream), and so are fulfilment and
+refund ids, so a webhook and a poll of one order share their idempotency keys: a fulfilment or a
+refund seen both ways moves the balance once. Line quantities are the ordered `quantity`; what
+later leaves an order arrives as movements: fulfilments by id (not a cancelled or failed one),
+refund lines by refund id and restock type (`return` back on hand, `cancel` released from
+committed, `no_restock` and `legacy_restock` nothing). Webhooks carry them as `fulfillments/create`
+and `refunds/create` (and inside order payloads); a polled order carries them in its `fulfillments`
+and `refunds` (`RemoteOrder.raw`, read whole by the connector), mapped by the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from stockbridge.connectors.base import OrderLine, WebhookMessage
+from stockbridge.connectors.base import OrderLine, RemoteOrder, WebhookMessage
 from stockbridge.connectors.shopify import ShopifyConnector
 from stockbridge.connectors.shopify.mappers import to_gid
+from stockbridge.services.channel_orders import MovementKind
 from stockbridge.services.connections import ConnectionConfig
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.inbound_bindings import (
@@ -27,6 +33,8 @@ from stockbridge.sync.inbound_bindings import (
 )
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled"}
+RESTOCK_KINDS: dict[str, MovementKind] = {"return": "return", "cancel": "release"}
+NOT_SHIPPED = {"cancelled", "error", "failure"}
 
 
 class ShopifyInbound(WebhookOnlyInbound):
@@ -41,13 +49,23 @@ class ShopifyInbound(WebhookOnlyInbound):
         if topic in ORDER_TOPICS:
             return _order(p)
         if topic == "fulfillments/create":
-            return OrderFacts(to_gid("Order", p["order_id"]), None, None, movements=(_fulfilment(p),))
+            return OrderFacts(to_gid("Order", p["order_id"]), None, None, movements=_fulfilments([p]))
         if topic == "refunds/create":
             return OrderFacts(to_gid("Order", p["order_id"]), None, None, movements=_refund(p))
         if topic == "inventory_levels/update":
             location = to_gid("Location", p["location_id"]) if p.get("location_id") else None
             return LevelReport(to_gid("InventoryItem", p["inventory_item_id"]), location, int(p["available"]))
         return Ignored(f"{topic} does not move stock")
+
+    def order_facts(self, order: RemoteOrder) -> InboundFacts:
+        """A polled order: its lines, whether it is cancelled, and its fulfilments and refunds."""
+        return OrderFacts(
+            order_id=order.order_id,
+            updated_at=order.updated_at,
+            lines=order.lines,
+            cancelled=order.status == "cancelled",
+            movements=_polled_movements(order.raw),
+        )
 
 
 def shopify_inbound(config: ConnectionConfig) -> ShopifyInbound:
@@ -56,8 +74,11 @@ def shopify_inbound(config: ConnectionConfig) -> ShopifyInbound:
     return ShopifyInbound(connector)
 
 
+# --- webhooks (REST JSON) -----------------------------------------------------------------
+
+
 def _order(p: Mapping[str, Any]) -> OrderFacts:
-    movements = [_fulfilment(f) for f in p.get("fulfillments") or []]
+    movements = list(_fulfilments(p.get("fulfillments") or []))
     for refund in p.get("refunds") or []:
         movements.extend(_refund(refund))
     return OrderFacts(
@@ -69,22 +90,81 @@ def _order(p: Mapping[str, Any]) -> OrderFacts:
     )
 
 
-def _fulfilment(f: Mapping[str, Any]) -> RemoteMovement:
-    location = to_gid("Location", f["location_id"]) if f.get("location_id") else None
-    lines = tuple(_line(li, li["quantity"], location) for li in f.get("line_items") or [])
-    return RemoteMovement(str(f["admin_graphql_api_id"]), "fulfilment", lines)
+def _fulfilments(found: Iterable[Mapping[str, Any]]) -> tuple[RemoteMovement, ...]:
+    movements = []
+    for f in found:
+        if not _ships(f.get("status")):
+            continue
+        location = to_gid("Location", f["location_id"]) if f.get("location_id") else None
+        lines = tuple(_line(li, li["quantity"], location) for li in f.get("line_items") or [])
+        movements.append(RemoteMovement(str(f["admin_graphql_api_id"]), "fulfilment", lines))
+    return tuple(movements)
 
 
 def _refund(r: Mapping[str, Any]) -> tuple[RemoteMovement, ...]:
-    by_kind: dict[str, list[OrderLine]] = {"return": [], "release": []}
+    restocks = []
     for item in r.get("refund_line_items") or []:
-        kind = {"return": "return", "cancel": "release"}.get(item.get("restock_type"))
-        if kind:
-            location = to_gid("Location", item["location_id"]) if item.get("location_id") else None
-            by_kind[kind].append(_line(item["line_item"], item["quantity"], location))
-    refund_id = str(r["admin_graphql_api_id"])
-    return tuple(RemoteMovement(refund_id, kind, tuple(lines)) for kind, lines in by_kind.items() if lines)  # type: ignore[arg-type]
+        location = to_gid("Location", item["location_id"]) if item.get("location_id") else None
+        restocks.append((item.get("restock_type"), _line(item["line_item"], item["quantity"], location)))
+    return _restocks(str(r["admin_graphql_api_id"]), restocks)
 
 
 def _line(item: Mapping[str, Any], quantity: int, location: str | None = None) -> OrderLine:
     return OrderLine(item_id=None, sku=item.get("sku") or None, quantity=int(quantity), location_id=location)
+
+
+# --- polled orders (GraphQL, as the connector's orders stream reads them) -------------------
+
+
+def _polled_movements(raw: Mapping[str, Any]) -> tuple[RemoteMovement, ...]:
+    """The fulfilments, then the refunds, of a polled order node (the order webhooks list them
+    in), each line naming its order line's inventory item like the order's own lines do."""
+    items = {
+        str(n["id"]): ((n.get("variant") or {}).get("inventoryItem") or {}).get("id")
+        for n in (raw.get("lineItems") or {}).get("nodes") or []
+        if n.get("id")
+    }
+    movements = []
+    for f in raw.get("fulfillments") or []:
+        if not _ships(f.get("status")):
+            continue
+        location = (f.get("location") or {}).get("id")
+        nodes = (f.get("fulfillmentLineItems") or {}).get("nodes") or []
+        lines = tuple(_polled_line(n, items, location) for n in nodes)
+        movements.append(RemoteMovement(str(f["id"]), "fulfilment", lines))
+    for r in raw.get("refunds") or []:
+        nodes = (r.get("refundLineItems") or {}).get("nodes") or []
+        restocks = [
+            (
+                str(n.get("restockType") or "").lower(),
+                _polled_line(n, items, (n.get("location") or {}).get("id")),
+            )
+            for n in nodes
+        ]
+        movements.extend(_restocks(str(r["id"]), restocks))
+    return tuple(movements)
+
+
+def _polled_line(node: Mapping[str, Any], items: Mapping[str, str | None], location: str | None) -> OrderLine:
+    line = node.get("lineItem") or {}
+    item_id = items.get(str(line.get("id")))
+    return OrderLine(item_id, line.get("sku") or None, int(node.get("quantity") or 0), location)
+
+
+# --- both ---------------------------------------------------------------------------------
+
+
+def _ships(status: Any) -> bool:
+    """A fulfilment moves stock unless it was cancelled or failed (its units stay committed)."""
+    return str(status or "success").lower() not in NOT_SHIPPED
+
+
+def _restocks(refund_id: str, lines: Iterable[tuple[Any, OrderLine]]) -> tuple[RemoteMovement, ...]:
+    """A refund's lines as at most two movements under its id: units back on hand (`return`) and
+    unshipped units released (`release`); lines restocking nothing move nothing."""
+    by_kind: dict[MovementKind, list[OrderLine]] = {"return": [], "release": []}
+    for restock_type, line in lines:
+        kind = RESTOCK_KINDS.get(str(restock_type or "").lower())
+        if kind is not None:
+            by_kind[kind].append(line)
+    return tuple(RemoteMovement(refund_id, kind, tuple(found)) for kind, found in by_kind.items() if found)

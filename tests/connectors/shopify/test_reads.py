@@ -148,3 +148,47 @@ async def test_orders_with_more_lines_than_a_page_are_completed() -> None:
         assert sorted(line.sku or "" for line in order.lines) == [f"SKU-{n}" for n in range(5)]
         assert shop.emulator.counters.get("graphql_query:order") == 1  # 2 inline, 3 in one continuation
         await connector.aclose()
+
+
+async def test_an_order_comes_with_its_fulfilments_and_refunds_read_whole() -> None:
+    """Fulfilments and refunds move the order's updated_at, so the cursor finds the order again;
+    their lines are continued past a page like the order's own, and `raw` holds them all."""
+    spec = {
+        "locations": ["Shop location"],
+        "products": [
+            {"title": f"P{n}", "variants": [{"sku": f"SKU-{n}", "available": {"Shop location": 5}}]}
+            for n in range(5)
+        ],
+    }
+    async with running_shop(spec) as shop:
+        connector = shop.connector(lines_per_order=2)
+        placed = await shop.admin(
+            "/_emulator/storefront/orders", {"lines": [{"sku": f"SKU-{n}", "quantity": 2} for n in range(5)]}
+        )
+        [order], cursor = await connector.orders(OrderCursor())
+        assert (order.raw["fulfillments"], order.raw["refunds"]) == ([], [])
+
+        shop.clock.advance(30)
+        fulfilment = await shop.admin(f"/_emulator/orders/{placed['id']}/fulfill", {})
+        lines = {str(li["id"]): 1 for li in placed["line_items"][:3]}
+        refund = await shop.admin(f"/_emulator/orders/{placed['id']}/refund", {"lines": lines})
+        [again], _ = await connector.orders(cursor)
+
+        assert again.order_id == order.order_id and again.updated_at > order.updated_at
+        [shipped] = again.raw["fulfillments"]
+        assert (shipped["id"], shipped["status"]) == (fulfilment["admin_graphql_api_id"], "SUCCESS")
+        shipped_lines = shipped["fulfillmentLineItems"]
+        assert [(n["lineItem"]["sku"], n["quantity"]) for n in shipped_lines["nodes"]] == [
+            (f"SKU-{n}", 2) for n in range(5)
+        ]
+        assert shipped_lines["pageInfo"]["hasNextPage"] is False
+        [refunded] = again.raw["refunds"]
+        assert refunded["id"] == refund["admin_graphql_api_id"]
+        assert [
+            (n["lineItem"]["sku"], n["quantity"], n["restockType"])
+            for n in refunded["refundLineItems"]["nodes"]
+        ] == [(f"SKU-{n}", 1, "RETURN") for n in range(3)]
+        assert len(again.raw["lineItems"]["nodes"]) == 5 and len(again.lines) == 5
+        counters = shop.emulator.counters
+        assert (counters.get("graphql_query:fulfillment"), counters.get("graphql_query:refund")) == (1, 1)
+        await connector.aclose()

@@ -98,15 +98,17 @@ def order_line(node: Node) -> OrderLine:
 
 
 def order(node: Node, line_nodes: Sequence[Node]) -> RemoteOrder:
+    """`raw` is the order node with all of its `line_nodes` as one page of `lineItems`."""
     updated = parse_time(node.get("updatedAt"))
     if updated is None:
         raise ValueError(f"order {node.get('id')} has no updatedAt")
+    whole = {"nodes": list(line_nodes), "pageInfo": {"hasNextPage": False, "endCursor": None}}
     return RemoteOrder(
         order_id=str(node["id"]),
         status=order_status(node),
         updated_at=updated,
         lines=tuple(order_line(n) for n in line_nodes),
-        raw=node,
+        raw={**node, "lineItems": whole},
     )
 
 

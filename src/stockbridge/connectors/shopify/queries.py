@@ -88,6 +88,20 @@ _ORDER_LINES = """
         pageInfo { hasNextPage endCursor }
 """
 
+# What left an order after it was placed: fulfilments (each line shipped, from where) and
+# refunds (each line's `restockType`: RETURN back on hand, CANCEL unshipped units released,
+# NO_RESTOCK / LEGACY_RESTOCK nothing). `Order.fulfillments` and `Order.refunds` are lists that
+# come back whole without `first`; their lines are connections, continued like the order's own.
+_FULFILLMENT_LINES = """
+        nodes { quantity lineItem { id sku } }
+        pageInfo { hasNextPage endCursor }
+"""
+
+_REFUND_LINES = """
+        nodes { quantity restockType location { id } lineItem { id sku } }
+        pageInfo { hasNextPage endCursor }
+"""
+
 ORDERS_QUERY = (
     """
 query StockbridgeOrders($first: Int!, $after: String, $query: String!, $lines: Int!) {
@@ -98,6 +112,18 @@ query StockbridgeOrders($first: Int!, $after: String, $query: String!, $lines: I
       lineItems(first: $lines) {"""
     + _ORDER_LINES
     + """      }
+      fulfillments {
+        id status location { id }
+        fulfillmentLineItems(first: $lines) {"""
+    + _FULFILLMENT_LINES
+    + """        }
+      }
+      refunds {
+        id
+        refundLineItems(first: $lines) {"""
+    + _REFUND_LINES
+    + """        }
+      }
     }
     pageInfo { hasNextPage endCursor }
   }
@@ -111,6 +137,30 @@ query StockbridgeMoreOrderLines($id: ID!, $first: Int!, $after: String) {
   order(id: $id) {
     lineItems(first: $first, after: $after) {"""
     + _ORDER_LINES
+    + """    }
+  }
+}
+"""
+)
+
+MORE_FULFILLMENT_LINES_QUERY = (
+    """
+query StockbridgeMoreFulfillmentLines($id: ID!, $first: Int!, $after: String) {
+  fulfillment(id: $id) {
+    fulfillmentLineItems(first: $first, after: $after) {"""
+    + _FULFILLMENT_LINES
+    + """    }
+  }
+}
+"""
+)
+
+MORE_REFUND_LINES_QUERY = (
+    """
+query StockbridgeMoreRefundLines($id: ID!, $first: Int!, $after: String) {
+  refund(id: $id) {
+    refundLineItems(first: $first, after: $after) {"""
+    + _REFUND_LINES
     + """    }
   }
 }

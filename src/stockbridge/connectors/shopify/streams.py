@@ -4,7 +4,9 @@ Every stream follows `pageInfo { hasNextPage endCursor }`. Levels come from `inv
 each item's first `levels_per_item` levels inline; an item stocked at more locations continues
 with its own `inventoryLevels` cursor. Orders use `query: "updated_at:>=T"`, `sortKey: UPDATED_AT`
 and the `OrderCursor` contract: orders at exactly `updated_after` whose ids are in `seen` are
-skipped, and the returned cursor records the ids at the newest instant returned.
+skipped, and the returned cursor records the ids at the newest instant returned. Each order comes
+with its fulfilments and refunds (adding one moves the order's `updated_at`, so a poll sees it);
+its lines and theirs are read to the end, and `RemoteOrder.raw` holds the order whole.
 """
 
 from __future__ import annotations
@@ -133,19 +135,45 @@ class ShopifyStreams:
         return found, _advance(cursor, found)
 
     async def _order(self, node: Page) -> RemoteOrder:
-        lines = list(node["lineItems"]["nodes"])
-        info = node["lineItems"]["pageInfo"]
-        after = info["endCursor"]
-        while info["hasNextPage"]:
-            variables = {"id": node["id"], "first": 100, "after": after}
-            data = await self.client.execute(
-                queries.MORE_ORDER_LINES_QUERY, variables, "StockbridgeMoreOrderLines"
-            )
-            connection = data["order"]["lineItems"]
-            lines.extend(connection["nodes"])
-            info = connection["pageInfo"]
-            after = info["endCursor"]
-        return mappers.order(node, lines)
+        """The order with every line of it, of its fulfilments and of its refunds (connections
+        cut at a page are continued from their own cursor), so the order is read whole."""
+        lines = await self._rest_of("order", node)
+        fulfillments = [await self._whole("fulfillment", f) for f in node.get("fulfillments") or ()]
+        refunds = [await self._whole("refund", r) for r in node.get("refunds") or ()]
+        return mappers.order({**node, "fulfillments": fulfillments, "refunds": refunds}, lines)
+
+    async def _whole(self, owner: str, record: Page) -> Page:
+        """`record` with its nested line connection read to the end, as one page."""
+        nodes = await self._rest_of(owner, record)
+        whole = {"nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}
+        return {**record, _NESTED[owner][0]: whole}
+
+    async def _rest_of(self, owner: str, record: Page) -> list[Page]:
+        """Every node of `record`'s line connection: the inline page, then pages of 100 read
+        by `owner(id:)` from its cursor."""
+        field, document, operation = _NESTED[owner]
+        connection = record[field]
+        nodes = list(connection["nodes"])
+        info = connection["pageInfo"]
+        if info["hasNextPage"]:
+            variables = {"id": record["id"], "first": 100}
+            more = _pages(self.client, document, operation, (owner, field), variables, info["endCursor"])
+            async with aclosing(more):
+                async for page in more:
+                    nodes.extend(page["nodes"])
+        return nodes
+
+
+# owner -> (its line connection, the document continuing it, that document's operation name)
+_NESTED = {
+    "order": ("lineItems", queries.MORE_ORDER_LINES_QUERY, "StockbridgeMoreOrderLines"),
+    "fulfillment": (
+        "fulfillmentLineItems",
+        queries.MORE_FULFILLMENT_LINES_QUERY,
+        "StockbridgeMoreFulfillmentLines",
+    ),
+    "refund": ("refundLineItems", queries.MORE_REFUND_LINES_QUERY, "StockbridgeMoreRefundLines"),
+}
 
 
 def _already_seen(order: RemoteOrder, cursor: OrderCursor) -> bool:
