@@ -4,10 +4,9 @@ scenarios   the named scenarios, as data
 population  seeded shoppers placing storefront orders on the emulators
 warehouse   receipts, shipping, returns, transfers and counts through the hub API (its own book)
 faults      the seeded fault schedule (emulator switches, offline warehouses, SIGKILLed processes)
-processes   emulators, hub API and hub worker as subprocesses on loopback
-hub_main    the hub API and worker processes as the simulator runs them (`python -m ...`)
-connectors  installed connectors first, a bridge where the connector packages lack a piece
-metrics     the worker's Prometheus numbers, added up across worker restarts
+processes   emulators and the hub's own commands (`serve`, `sync worker`, `inbound run`) as
+            subprocesses on loopback
+metrics     the workers' Prometheus numbers, added up across worker restarts
 world       catalogs, connections, bindings and webhook subscriptions
 quiesce     reading the world and waiting until it is at rest
 audit       the independent audit (truth from the emulators and the warehouse book)

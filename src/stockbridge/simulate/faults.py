@@ -2,9 +2,10 @@
 
 `plan_faults` turns a scenario's fault windows and a seed into timed actions: switch a fault on
 or off at an emulator (through `/_emulator/faults`, with a seed for the emulator's own dice),
-take a warehouse offline and back (through the hub API), or SIGKILL a hub process at a seeded
-moment and restart it. `FaultApplier` runs the actions at their moments; every action is
-counted by kind for the report. Same seed, same schedule.
+take a warehouse offline and back (through the hub API), or SIGKILL hub processes at a seeded
+moment and restart them (`kill_worker`: the sync and the inbound worker; `kill_api`: the API).
+`FaultApplier` runs the actions at their moments; every action is counted by kind for the
+report. Same seed, same schedule.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def final_resets(actions: Sequence[FaultAction]) -> list[FaultAction]:
     return [FaultAction(0.0, k, t, False, _off_settings(k)) for k, t in sorted(on - off)]
 
 
-KillHook = Callable[[str], Awaitable[None]]  # "worker" or "api": kill it and start it again
+KillHook = Callable[[str], Awaitable[None]]  # "worker" (both workers) or "api": kill, start again
 LocationHook = Callable[[str, bool], Awaitable[None]]
 
 

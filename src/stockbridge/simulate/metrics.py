@@ -1,7 +1,10 @@
-"""What the simulator reads from the hub worker's Prometheus endpoint, across worker restarts.
+"""What the simulator reads from the hub workers' Prometheus endpoints, across worker restarts.
 
-A killed worker loses its in-memory histogram, so the simulator scrapes before every kill and at
-the end, and adds the scrapes up (`WorkerSamples`). Propagation quantiles are interpolated
+From the sync worker (`sync worker --metrics-port`): propagation, push calls, level changes and
+the dirty backlog; from the inbound worker (`inbound run --metrics-port`): inbox rows by status.
+A killed sync worker loses its in-memory histogram and counters, so the simulator scrapes before
+every kill and at the end, and adds the scrapes up (`WorkerSamples`); the backlog and the inbox
+rows are gauges read from the database at scrape time, so a restart loses nothing of them. Propagation quantiles are interpolated
 linearly inside the histogram's buckets (so they are as fine as the buckets, no finer); the
 maximum is the upper bound of the highest non-empty bucket.
 """
@@ -18,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 PROPAGATION = "stockbridge_sync_propagation_seconds"
 API_CALLS = "stockbridge_sync_api_calls"
 LEVELS = "stockbridge_sync_levels"
+INBOX_ROWS = "stockbridge_inbox_rows"
 
 
 @dataclass
@@ -61,6 +65,16 @@ def dirty_listings(text: str) -> int:
             if sample.name == "stockbridge_sync_dirty_listings":
                 total += int(sample.value)
     return total
+
+
+def inbox_rows(text: str) -> dict[str, int]:
+    """The inbound worker's inbox rows by status (statuses without rows are absent)."""
+    rows: dict[str, int] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == INBOX_ROWS:
+                rows[sample.labels.get("status", "")] = int(sample.value)
+    return rows
 
 
 def quantile_ms(buckets: Counter[float], q: float) -> float | None:

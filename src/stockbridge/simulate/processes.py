@@ -1,10 +1,17 @@
-"""The real processes of a simulated world, on loopback: emulators, the hub API and the hub worker.
+"""The real processes of a simulated world, on loopback: the emulators and the hub's own commands.
 
-Each runs as its own subprocess with a free port and its output in a log file of the run folder.
-`HubProcesses` can SIGKILL and restart the API or the worker (what the crash-restart scenario
-does); `close()` stops everything it started (SIGTERM, then SIGKILL after a grace period), and is
-safe to call twice, so callers put it in a `finally`. Nothing here decides *when* to crash: that
-is the fault schedule's job.
+The hub runs as the product runs it, each piece its own subprocess (`sys.executable -m
+stockbridge.cli ...`, what the `stockbridge` console script runs):
+
+    api       `serve --no-auth`                      REST API and webhook endpoints
+    worker    `sync worker --metrics-port M ...`     outbound pushes, scheduled reconciliation
+    inbound   `inbound run --metrics-port N ...`     inbox processing, order polls
+
+Each gets free ports and its output in a log file of the run folder (`hub-api.log`,
+`hub-worker.log`, `hub-inbound.log`). `HubProcesses` can SIGKILL and restart the API or the two
+workers (what the crash-restart scenario does); `close()` stops everything it started (SIGTERM,
+then SIGKILL after a grace period), and is safe to call twice, so callers put it in a `finally`.
+Nothing here decides *when* to crash: that is the fault schedule's job.
 """
 
 from __future__ import annotations
@@ -149,17 +156,27 @@ def wait_http_ok(url: str, child: Child, timeout_s: float = START_TIMEOUT_S) -> 
     raise ProcessStartError(f"{child.name} not ready at {url} within {timeout_s}s")
 
 
+def hub_command(*args: str) -> list[str]:
+    """`stockbridge ARGS...` as this interpreter runs it (the console script's own module)."""
+    return [sys.executable, "-m", "stockbridge.cli", *args]
+
+
 @dataclass
 class HubProcesses:
-    """The hub's API and worker processes for one database."""
+    """The hub's API, sync worker and inbound worker for one database. `worker_args` and
+    `inbound_args` are passed on to `sync worker` and `inbound run` after `--db` and
+    `--metrics-port`."""
 
     database_url: str
     folder: Path
     worker_args: list[str] = field(default_factory=list)
+    inbound_args: list[str] = field(default_factory=list)
     api_port: int = 0
     metrics_port: int = 0
+    inbound_metrics_port: int = 0
     api: Child | None = None
     worker: Child | None = None
+    inbound: Child | None = None
 
     @property
     def api_url(self) -> str:
@@ -167,38 +184,52 @@ class HubProcesses:
 
     @property
     def metrics_url(self) -> str:
+        """The sync worker's Prometheus endpoint (propagation, push calls, dirty listings)."""
         return f"http://{HOST}:{self.metrics_port}/metrics"
 
+    @property
+    def inbound_metrics_url(self) -> str:
+        """The inbound worker's Prometheus endpoint (inbox rows by status, passes, polls)."""
+        return f"http://{HOST}:{self.inbound_metrics_port}/metrics"
+
     def start(self) -> None:
-        self.api_port, self.metrics_port = free_port(), free_port()
-        module = "stockbridge.simulate.hub_main"
-        env = _env()
-        self.api = Child(
-            "api",
-            [sys.executable, "-m", module, "api", "--db", self.database_url, "--port", str(self.api_port)],
-            self.folder / "hub-api.log",
-            env,
+        self.api_port, self.metrics_port, self.inbound_metrics_port = free_port(), free_port(), free_port()
+        db, env = ["--db", self.database_url], _env()
+        api_argv = hub_command("serve", "--no-auth", *db, "--host", HOST, "--port", str(self.api_port))
+        self.api = Child("api", api_argv, self.folder / "hub-api.log", env)
+        worker_argv = hub_command("sync", "worker", *db, "--metrics-port", str(self.metrics_port))
+        self.worker = Child("worker", worker_argv + self.worker_args, self.folder / "hub-worker.log", env)
+        inbound_argv = hub_command("inbound", "run", *db, "--metrics-port", str(self.inbound_metrics_port))
+        self.inbound = Child(
+            "inbound", inbound_argv + self.inbound_args, self.folder / "hub-inbound.log", env
         )
-        worker_argv = [sys.executable, "-m", module, "worker", "--db", self.database_url]
-        worker_argv += ["--metrics-port", str(self.metrics_port), *self.worker_args]
-        self.worker = Child("worker", worker_argv, self.folder / "hub-worker.log", env)
-        self.api.start()
-        self.worker.start()  # both boot at once; then wait for each
+        for child in self.children():
+            child.start()  # all boot at once (the schema is current: their checks change nothing)
         wait_http_ok(f"{self.api_url}/healthz", self.api)
         wait_http_ok(self.metrics_url, self.worker)
+        wait_http_ok(self.inbound_metrics_url, self.inbound)
 
     def start_api(self) -> None:
         assert self.api is not None
         self.api.start()
         wait_http_ok(f"{self.api_url}/healthz", self.api)
 
-    def start_worker(self) -> None:
-        assert self.worker is not None
+    def start_workers(self) -> None:
+        """Start the sync and inbound workers (both boot at once) and wait until each serves metrics."""
+        assert self.worker is not None and self.inbound is not None
         self.worker.start()
+        self.inbound.start()
         wait_http_ok(self.metrics_url, self.worker)
+        wait_http_ok(self.inbound_metrics_url, self.inbound)
+
+    def kill_workers(self) -> None:
+        """SIGKILL both workers, as a crash of the machine or container they share would."""
+        for child in (self.worker, self.inbound):
+            if child is not None:
+                child.kill()
 
     def children(self) -> list[Child]:
-        return [c for c in (self.api, self.worker) if c is not None]
+        return [c for c in (self.api, self.worker, self.inbound) if c is not None]
 
     def close(self) -> None:
         stop_all(self.children())

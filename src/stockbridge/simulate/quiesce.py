@@ -2,9 +2,9 @@
 
 `read_world` gathers what the audit needs: each emulator's state and webhook log (its truth) and
 the hub's balances, available-to-sell and ledger check (through the API). `wait_converged`
-polls until, twice in a row: no listing is dirty (the worker's gauge), no inbox row is pending
-(a read-only peek at the hub database, used only to decide when to stop waiting), every unit the
-channels sold is known to the hub, and every channel shows what the hub wants. It gives up at
+polls until, twice in a row: no listing is dirty (the sync worker's gauge), no inbox row is
+pending (the inbound worker's gauge), every unit the channels sold is known to the hub, and every
+channel shows what the hub wants. It gives up at
 the timeout and says so; the audit then reports the drift it finds.
 """
 
@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import sqlalchemy as sa
 
 from stockbridge.simulate.audit import ChannelTruth, drifts, shopify_truth, woocommerce_truth
-from stockbridge.simulate.metrics import dirty_listings, scrape
-from stockbridge.store.schema_sync import webhook_inbox
+from stockbridge.simulate.metrics import dirty_listings, inbox_rows, scrape
 
 if TYPE_CHECKING:
     from stockbridge.simulate.runner import Live
@@ -69,17 +67,6 @@ async def platform_requests(live: Live) -> dict[str, int]:
     return counts
 
 
-def inbox_counts(database_url: str) -> dict[str, int]:
-    """Inbox rows by status (a read-only peek; the audit's truth never comes from here)."""
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            query = sa.select(webhook_inbox.c.status, sa.func.count()).group_by(webhook_inbox.c.status)
-            return {str(status): int(n) for status, n in conn.execute(query)}
-    finally:
-        engine.dispose()
-
-
 async def _drain(live: Live) -> None:
     assert live.world is not None
     for store in live.world.stores:
@@ -94,7 +81,10 @@ async def at_rest(live: Live) -> tuple[bool, dict[str, Any]]:
         dirty = dirty_listings(await asyncio.to_thread(scrape, live.hub.metrics_url))
     except OSError:
         return False, {"worker": "unreachable"}
-    pending = (await asyncio.to_thread(inbox_counts, live.hub.database_url)).get("pending", 0)
+    try:
+        pending = inbox_rows(await asyncio.to_thread(scrape, live.hub.inbound_metrics_url)).get("pending", 0)
+    except OSError:
+        return False, {"inbound": "unreachable"}
     try:
         snapshot = await read_world(live)
     except (aiohttp.ClientError, TimeoutError):

@@ -1,8 +1,9 @@
 """One simulated trading run, end to end: set up, trade, quiesce, audit.
 
     setup     emulators (subprocesses), hub database and catalog, connections, discovery,
-              hub API + worker (subprocesses), webhook subscriptions, opening stock received
-              and pushed (the run waits until the stores show it)
+              the hub's API, sync worker and inbound worker (subprocesses running `stockbridge
+              serve`, `sync worker`, `inbound run`), webhook subscriptions, opening stock
+              received and pushed (the run waits until the stores show it)
     trade     shoppers, warehouses and the fault schedule, all on one seeded timeline
     quiesce   faults off, transfers landed, webhooks drained; then wait (bounded) until nothing
               is dirty or pending, every channel sale is known to the hub and the channels show
@@ -32,18 +33,20 @@ from stockbridge.settings import Settings
 from stockbridge.simulate import quiesce
 from stockbridge.simulate.audit import AuditResult, audit
 from stockbridge.simulate.faults import FaultApplier, final_resets, plan_faults
-from stockbridge.simulate.metrics import WorkerSamples, scrape
+from stockbridge.simulate.metrics import WorkerSamples, inbox_rows, scrape
 from stockbridge.simulate.population import OrderLog, Shoppers, plan_orders
 from stockbridge.simulate.processes import EmulatorSet, HubProcesses
 from stockbridge.simulate.report import RunReport, build_report
 from stockbridge.simulate.scenarios import WAREHOUSES, Scenario, sku_codes, starting_stock
 from stockbridge.simulate.warehouse import WarehouseDriver, plan_warehouse
 from stockbridge.simulate.world import World, bind_stores, define_hub, seed_stores, subscribe_webhooks
+from stockbridge.sync.reconcile import DEFAULT_UNDER_GRACE_S
 
 Progress = Callable[[str, dict[str, Any]], None]
 # Alembic's upgrade is not thread-safe; runs in threads of one process (tests) take turns here.
 _MIGRATE = threading.Lock()
 QUIESCE_TIMEOUT_S = 90.0
+WORKER_INTERVAL_S = 0.05
 
 
 @dataclass
@@ -97,13 +100,7 @@ async def _run_in(options: RunOptions, folder: Path) -> RunReport:
     started = time.monotonic()
     database_url = f"sqlite:///{folder / 'hub.db'}"
     scenario = options.scenario
-    worker_args = [
-        "--poll-every",
-        str(scenario.poll_every_s),
-        "--reconcile-every",
-        str(scenario.reconcile_every_s),
-    ]
-    hub = HubProcesses(database_url, folder, worker_args)
+    hub = HubProcesses(database_url, folder, worker_args(scenario), inbound_args(scenario))
     emulators = EmulatorSet(folder)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -119,6 +116,25 @@ async def _run_in(options: RunOptions, folder: Path) -> RunReport:
             await asyncio.gather(asyncio.to_thread(hub.close), asyncio.to_thread(emulators.close))
             live.say("stopped")
     return report
+
+
+def worker_args(scenario: Scenario) -> list[str]:
+    """`stockbridge sync worker` as the simulator runs it: short ticks, healing reconciliation on
+    the scenario's schedule, the reconciler's default grace, no coalescing (push at once)."""
+    interval, reconcile, grace = WORKER_INTERVAL_S, scenario.reconcile_every_s, DEFAULT_UNDER_GRACE_S
+    return [
+        f"--interval={interval}",
+        f"--reconcile-every={reconcile}",
+        "--heal",
+        f"--grace={grace}",
+        "--coalesce=0",
+    ]
+
+
+def inbound_args(scenario: Scenario) -> list[str]:
+    """`stockbridge inbound run` as the simulator runs it: the inbox on the worker's beat, orders
+    polled on the scenario's schedule."""
+    return [f"--process-every-s={WORKER_INTERVAL_S}", f"--poll-every-s={scenario.poll_every_s}"]
 
 
 async def _setup(live: Live, database_url: str) -> None:
@@ -187,13 +203,16 @@ async def _trade(live: Live) -> None:
 
 
 async def _kill(live: Live, role: str) -> None:
-    """Crash one hub process with SIGKILL and start it again (metrics scraped first)."""
+    """Crash hub processes with SIGKILL and start them again: "api", or "worker", which kills the
+    sync worker and the inbound worker together (metrics scraped first) — a crash of the host both
+    workers share, and every kill exercises both restart paths (the outbox claims left behind by
+    the pusher, the inbox rows and poll checkpoints left behind by the inbound worker), so a
+    schedule of kills is the same for every seed in what it hits, only its moments differ."""
     hub = live.hub
     if role == "worker":
         await _scrape_into(live)
-        assert hub.worker is not None
-        hub.worker.kill()
-        await asyncio.to_thread(hub.start_worker)
+        hub.kill_workers()
+        await asyncio.to_thread(hub.start_workers)
     else:
         assert hub.api is not None
         hub.api.kill()
@@ -233,7 +252,7 @@ async def _audit(live: Live) -> AuditResult:
     await _scrape_into(live)
     snapshot = await quiesce.read_world(live)
     live.requests_at_end = await quiesce.platform_requests(live)
-    live.inbox = await asyncio.to_thread(quiesce.inbox_counts, live.hub.database_url)
+    live.inbox = inbox_rows(await asyncio.to_thread(scrape, live.hub.inbound_metrics_url))
     orders = live.shoppers.log if live.shoppers else OrderLog()
     return audit(
         live.world.skus,

@@ -31,8 +31,8 @@ from stockbridge.services.catalog_places import (
 from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
 from stockbridge.services.context import HubContext
-from stockbridge.simulate.connectors import sim_connector
 from stockbridge.simulate.scenarios import WAREHOUSES, Scenario
+from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
 
 SHOP_DOMAIN = "stockbridge-sandbox.myshopify.com"
@@ -120,7 +120,7 @@ async def bind_stores(ctx: HubContext, world: World) -> dict[str, Any]:
     """Discovery per connection: variants bound by SKU code. Returns what stayed unmatched."""
     unmatched: dict[str, Any] = {}
     for store in world.stores:
-        connector = sim_connector(load_connection_config(ctx, store.connection))
+        connector = installed_connector(load_connection_config(ctx, store.connection))
         try:
             report = await discover(ctx, store.connection, connector)
         finally:
