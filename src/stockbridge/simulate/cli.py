@@ -127,7 +127,8 @@ class _Board:
     def where_to_look(self, hub: HubProcesses, stores: dict[str, str]) -> None:
         self.console.print(f"  API docs     {hub.api_url}/docs")
         self.console.print(f"  balances     {hub.api_url}/api/v1/balances")
-        self.console.print(f"  metrics      {hub.api_url}/metrics  and  {hub.metrics_url} (sync worker)")
+        self.console.print(f"  metrics      {hub.api_url}/metrics (API)")
+        self.console.print(f"               {hub.metrics_url} (sync worker)")
         self.console.print(f"               {hub.inbound_metrics_url} (inbound worker)")
         for platform, url in stores.items():
             self.console.print(f"  {platform:<12} {url}/_emulator/state")
