@@ -83,3 +83,26 @@ def mixed_operations(url: str, worker: int, attempts: int, seed: int) -> WorkerR
             released += quantity
     ctx.engine.dispose()
     return WorkerResult(held, refused, committed, released, sold)
+
+
+def exposure_guard_once(url: str, connection: str) -> int:
+    """One pusher's guard for its connection's listings, each asking to go from 0 to 10; returns
+    the level granted (the ceiling is left in place, as while the push is in flight)."""
+    import dataclasses
+
+    from stockbridge.services.connections import get_connection
+    from stockbridge.sync.exposure import guard_increases
+    from stockbridge.sync.outbox import claim_dirty
+    from stockbridge.sync.plan import plan_levels
+
+    engine = make_engine(url)
+    try:
+        ctx = HubContext(engine, SystemClock())
+        view = get_connection(ctx, connection)
+        assert view.channel_id is not None
+        claimed = claim_dirty(ctx, view.channel_id, 10)
+        levels = plan_levels(ctx, view, claimed, multi_location=False).levels
+        wanting = [dataclasses.replace(lv, acked=0, desired=10, unseen=0) for lv in levels]
+        return sum(lv.target for lv in guard_increases(ctx, wanting).levels)
+    finally:
+        engine.dispose()

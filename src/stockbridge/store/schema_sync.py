@@ -84,6 +84,9 @@ listing_sync = sa.Table(
     sa.Column("observed_at", UtcDateTime, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=True),
+    # an increase in flight: the most the channel may show once it lands (the exposure guard)
+    sa.Column("ceiling", sa.BigInteger, nullable=True),
+    sa.Column("ceiling_at", UtcDateTime, nullable=True),
 )
 
 dead_letters = sa.Table(

@@ -62,6 +62,12 @@ class SyncMetrics:
         self.skipped = Counter(
             p + "skipped", "Listings not pushed.", ["channel", "reason"], registry=registry
         )
+        self.exposure_held = Counter(
+            p + "exposure_held",
+            "Increases held back or cut because the channels together would show more than exists.",
+            ["channel"],
+            registry=registry,
+        )
         self.dead_letters = Counter(
             p + "dead_letters", "Changes parked in the dead-letter queue.", ["channel"], registry=registry
         )

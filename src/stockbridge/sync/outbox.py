@@ -150,50 +150,77 @@ def record_ack(
     holds: int,
     now: datetime,
     *,
-    unseen: int,
-    unseen_at: datetime | None,
+    unseen_moved: int = 0,
+    forget_unseen: bool = False,
 ) -> None:
-    """The channel took our write and holds `holds`: the next compare-and-set "from" / delta base;
-    `unseen` units the channel sold on its own are held back (since `unseen_at`)."""
-    _upsert(
-        conn,
-        listing_id,
-        acked_quantity=holds,
-        unseen_units=unseen,
-        unseen_at=unseen_at if unseen else None,
-        acked_at=now,
-        attempts=0,
-        last_error=None,
+    """The channel took our write and holds `holds`: the next compare-and-set "from" / delta base.
+
+    `unseen_moved`: units the channel sold on its own between the previous base and our write, as
+    the write revealed them (a delta platform holding less than we aimed at). They are added to
+    the stored `unseen_units`, which already carries every own sale the hub recorded since that
+    base (`shift_acknowledged`, possibly while our call was in flight), so the count stays exact.
+    `forget_unseen`: the positive guess outlived its time-to-live and the push ignored it, so it
+    is dropped (the order never came); recorded own sales (negative) are facts and stay.
+    """
+    _rebase(
+        conn, listing_id, holds, unseen_moved, now, forget_unseen, acked_at=now, attempts=0, last_error=None
     )
 
 
 def record_stale(
-    conn: sa.Connection, listing_id: int, change: LevelChange, remote: int | None, unseen: int, now: datetime
+    conn: sa.Connection,
+    listing_id: int,
+    change: LevelChange,
+    remote: int | None,
+    now: datetime,
+    *,
+    forget_unseen: bool = False,
 ) -> None:
     """A compare-and-set refused: the channel holds `remote`, not `change.expected`.
 
-    It moved on its own. Units below both what it held and what we wanted to set are sales the
-    hub has not recorded yet: they join `unseen` and are not offered again. A move the hub's own
-    number already explains (the channel's sale, recorded before our write: `remote` equals our
-    target) adds nothing. `remote` becomes the new "from" (None when unreported: read next round).
+    It moved on its own by `expected - remote`: sales it took since our base. Those the hub has
+    recorded already were counted into `unseen_units` by `shift_acknowledged` (negative); adding
+    the move leaves exactly the sales the hub has not recorded yet. `remote` becomes the new
+    "from" (None when unreported: read next round, nothing unseen is guessed).
     """
     expected = change.expected
-    grown = (
-        max(0, min(expected, change.quantity) - remote) if expected is not None and remote is not None else 0
-    )
-    values: dict[str, Any] = {"unseen_units": unseen + grown}
-    if grown:
-        values["unseen_at"] = now
-    _upsert(
+    moved = expected - remote if expected is not None and remote is not None else 0
+    _rebase(
         conn,
         listing_id,
-        acked_quantity=remote,
+        remote,
+        moved,
+        now,
+        forget_unseen,
         acked_at=now,
         last_error=f"stale: channel held {remote}, expected {expected}",
-        **values,
     )
     if remote is not None:
         record_observed(conn, listing_id, remote, now)
+
+
+def _rebase(
+    conn: sa.Connection,
+    listing_id: int,
+    acked: int | None,
+    moved: int,
+    now: datetime,
+    forget: bool,
+    **values: Any,
+) -> None:
+    """New base `acked`; `unseen_units` += `moved` on the stored value (read under a row lock)."""
+    current = sa.select(_s.unseen_units, _s.unseen_at).where(_s.listing_id == listing_id)
+    if conn.dialect.name == "postgresql":
+        current = current.with_for_update()
+    row = conn.execute(current).first()
+    stored = int(row.unseen_units) if row is not None else 0
+    unseen = (0 if forget and stored > 0 else stored) + moved
+    since = row.unseen_at if row is not None else None
+    if not unseen:
+        since = None
+    elif moved or since is None:
+        since = now
+    _upsert(conn, listing_id, acked_quantity=acked, unseen_units=unseen, unseen_at=since, **values)
 
 
 def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime, note: str) -> None:

@@ -52,6 +52,7 @@ class PlannedLevel:
     claimed: Claimed
     unseen: int = 0  # units the channel sold on its own that the hub has not recorded yet
     unseen_at: datetime | None = None  # since when (they are forgotten after a while)
+    unseen_expired: bool = False  # a guess of unseen sales outlived its time-to-live: dropped at the ack
 
     @property
     def target(self) -> int:
@@ -106,17 +107,23 @@ def plan_levels(
         )
         if _unseen_live(state, now, unseen_ttl_s):
             level = dataclasses.replace(level, unseen=state.unseen_units, unseen_at=state.unseen_at)
+        elif state.unseen_units > 0:
+            level = dataclasses.replace(level, unseen_expired=True)
         levels.append(level)
     return Plan(levels, skips)
 
 
 def _unseen_live(state: SyncState, now: datetime, ttl_s: float) -> bool:
-    """Unseen units count while the base they belong to is known and they are younger than the
+    """Unseen units count while the base they belong to is known. A positive count (sales the
+    channel took that the hub has not recorded) is a guess and counts only while younger than the
     time-to-live: an order takes at most that long to reach the hub (webhook or poll); after it,
-    the hub's number is trusted again, so a wrong guess never holds stock back (or out) for long."""
-    if state.acked_quantity is None or not state.unseen_units or state.unseen_at is None:
+    the hub's number is trusted again, so a wrong guess never holds stock back for long. A
+    negative count (own sales the hub recorded after the base) is a fact and never expires."""
+    if state.acked_quantity is None or not state.unseen_units:
         return False
-    return (now - state.unseen_at).total_seconds() < ttl_s
+    if state.unseen_units < 0:
+        return True
+    return state.unseen_at is not None and (now - state.unseen_at).total_seconds() < ttl_s
 
 
 def push_location(conn: sa.Connection, ctx: HubContext, view: ConnectionView) -> tuple[str | None, str]:

@@ -52,6 +52,7 @@ from stockbridge.services.context import HubContext
 from stockbridge.sync import outbox
 from stockbridge.sync.breaker import BreakerBoard, CircuitBreaker
 from stockbridge.sync.calls import CallGate
+from stockbridge.sync.exposure import Guarded, clear_ceilings, guard_increases
 from stockbridge.sync.metrics import SyncMetrics
 from stockbridge.sync.outbox import Claimed
 from stockbridge.sync.plan import DEFAULT_UNSEEN_TTL_S, PlannedLevel, Skip, plan_levels
@@ -78,6 +79,7 @@ class RoundReport:
     stale: int = 0
     requeued: int = 0
     dead_lettered: int = 0
+    held: int = 0  # increases the exposure guard held back or cut (they stay dirty)
     calls: int = 0
     skipped: list[Skip] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
@@ -107,7 +109,10 @@ class Pusher:
         self.breakers = breakers or BreakerBoard(clock or ctx.clock, on_change=on_change)
         self.retrier = retrier or Retrier()
 
-    async def push_round(self, view: ConnectionView, connector: Connector) -> RoundReport:
+    async def push_round(
+        self, view: ConnectionView, connector: Connector, *, limit: int | None = None
+    ) -> RoundReport:
+        """One round; `limit` claims fewer than `claim_limit` (the worker's coalescing)."""
         report = RoundReport(view.code, view.channel)
         if view.channel_id is None or view.channel is None:
             report.stopped = "the connection feeds no channel"
@@ -116,7 +121,8 @@ class Pusher:
         if breaker.state == "open":
             report.stopped = "circuit breaker open"
             return report
-        claimed = outbox.claim_dirty(self.ctx, view.channel_id, self.config.claim_limit)
+        most = self.config.claim_limit if limit is None else min(limit, self.config.claim_limit)
+        claimed = outbox.claim_dirty(self.ctx, view.channel_id, most)
         report.claimed = len(claimed)
         pending = {c.listing_id: c for c in claimed}
         try:
@@ -170,12 +176,43 @@ class _Round:
             unseen_ttl_s=self.p.config.unseen_ttl_s,
         )
         self._skip(plan.skips)
+        guarded: Guarded | None = None
         try:
             todo = await self._with_bases(self._drop_unchanged(plan.levels))
             if todo is not None:
-                await self._push(todo, max(caps.max_batch, 1))
+                guarded = self._guard(todo)
+                await self._push(guarded.levels, max(caps.max_batch, 1))
         finally:
             self._fold_tally()
+            if guarded is not None:
+                self._after_guard(guarded)
+
+    def _guard(self, levels: list[PlannedLevel]) -> Guarded:
+        """Hold back what would let the channels together show more than exists (`sync.exposure`):
+        held listings go back to dirty at once, with no call; cut ones after their push."""
+        guarded = guard_increases(self.p.ctx, levels)
+        if guarded.held:
+            held = [lv.claimed for lv in guarded.held]
+            self.p.ctx.write(lambda conn: outbox.requeue(conn, self.p.ctx, held))
+            for lv in guarded.held:
+                self.pending.pop(lv.listing_id, None)
+        self.report.held += len(guarded.held) + len(guarded.cut)
+        if self.p.metrics is not None and (guarded.held or guarded.cut):
+            self.p.metrics.exposure_held.labels(self.channel).inc(len(guarded.held) + len(guarded.cut))
+        return guarded
+
+    def _after_guard(self, guarded: Guarded) -> None:
+        """The round is over: its ceilings go, and listings cut short are dirty again."""
+        again = [lv.claimed for lv in guarded.levels if lv.listing_id in guarded.cut]
+        again = [c for c in again if c.listing_id not in self.pending]  # unsettled ones are requeued anyway
+
+        def work(conn: Any) -> None:
+            clear_ceilings(conn, guarded.ceilings)
+            if again:
+                outbox.requeue(conn, self.p.ctx, again)
+
+        if guarded.ceilings or again:
+            self.p.ctx.write(work)
 
     async def _with_bases(self, levels: list[PlannedLevel]) -> list[PlannedLevel] | None:
         """Give never-acknowledged listings a base read from the channel (one call for all)."""
@@ -228,9 +265,7 @@ class _Round:
 
         def work(conn: Any) -> None:
             for lv in same:
-                outbox.record_ack(
-                    conn, lv.listing_id, lv.target, now, unseen=lv.unseen, unseen_at=lv.unseen_at
-                )
+                outbox.record_ack(conn, lv.listing_id, lv.target, now, forget_unseen=lv.unseen_expired)
 
         self.p.ctx.write(work)
         for lv in same:

@@ -69,9 +69,11 @@ class Settler:
             holds = (
                 outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
             )
-            unseen = level.desired - holds  # a delta platform may hold less: sales not recorded yet
-            since = now if abs(unseen) > abs(level.unseen) else level.unseen_at
-            outbox.record_ack(conn, level.listing_id, holds, now, unseen=unseen, unseen_at=since)
+            # a delta platform holding less than we aimed at reveals sales it took meanwhile
+            moved = level.target - holds if level.acked is not None else 0
+            outbox.record_ack(
+                conn, level.listing_id, holds, now, unseen_moved=moved, forget_unseen=level.unseen_expired
+            )
             outbox.record_observed(conn, level.listing_id, holds, now)
             tally.applied += 1
             if level.dirty_at is not None:
@@ -80,7 +82,12 @@ class Settler:
                 self.metrics.observe_latency(self.channel, level.dirty_at, now)
         elif outcome.status == "stale":
             outbox.record_stale(
-                conn, level.listing_id, outcome.change, outcome.remote_quantity, level.unseen, now
+                conn,
+                level.listing_id,
+                outcome.change,
+                outcome.remote_quantity,
+                now,
+                forget_unseen=level.unseen_expired,
             )
             outbox.requeue(conn, self.ctx, [level.claimed])
             tally.stale += 1

@@ -1,0 +1,220 @@
+"""The exposure guard: channels together never show more of a SKU than the hub's rules allow at rest.
+
+Every channel sells from its own counter and hears of the others' sales only through the hub.
+Shares of 50% + 50% keep the *desired* levels within the stock, but not the levels in between: an
+increase pushed to one channel while another still shows units that have since sold (its decrease
+not acknowledged yet) lets the two together offer more than exists. So, per SKU `p` touched by an
+increase in a push round, the guard keeps
+
+    Σ over listings L of p (every channel with an enabled connection) of exposure(L) × per(L, p)
+        ≤ bound(p) = max(available(p), Σ over the same listings of desired(L) × per(L, p))
+
+`exposure(L)` is the most the channel can be showing: the acknowledged level less the channel's
+own sales recorded since (`acked_quantity + min(unseen_units, 0)`; never pushed: 0), or, while an
+increase is in flight, its `ceiling`. `per(L, p)` is 1 for a listing of `p` itself and the recipe
+quantity for a bundle containing `p`. `available(p)` sums every location. The bound is the larger
+of the stock and what the rules show at rest: with shares that fit the stock the channels together
+never offer a unit that does not exist; with overlapping shares (100% everywhere, a choice to
+accept some risk) the guard never holds a channel below its rules, it only orders the moves.
+
+Decreases always pass. An increase is cut to the headroom: a listing cut to nothing is `held` (no
+call; it stays dirty and is tried again next round), a listing cut part of the way is pushed and
+stays dirty (`cut`). The check and the ceilings are written in one write transaction (SQLite: the
+single writer; PostgreSQL: a transaction-scoped advisory lock per SKU, taken in id order), so two
+pushers never spend the same headroom. Ceilings are cleared when the round ends (`clear_ceilings`)
+and ignored after `CEILING_TTL_S`, so a pusher killed mid-call holds nothing back for long.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from stockbridge.services.context import HubContext
+from stockbridge.store.references import load_skus
+from stockbridge.store.schema import balances, bundle_components, listings
+from stockbridge.store.schema_sync import connections, listing_sync
+from stockbridge.sync.desired import desired_levels
+from stockbridge.sync.plan import PlannedLevel
+
+CEILING_TTL_S = 120.0
+LOCK_CLASS = 51_770  # first key of pg_advisory_xact_lock(int, int); the second is the SKU id
+
+_b = balances.c
+_AVAILABLE = (
+    _b.on_hand - _b.committed - _b.reserved - _b.damaged - _b.quality_control - _b.safety_stock
+)  # as `domain.quantities.Quantities.available`
+
+
+@dataclass(frozen=True)
+class Guarded:
+    levels: list[PlannedLevel]  # to push (increases possibly cut)
+    held: list[PlannedLevel]  # increases with no headroom at all: no call this round
+    cut: frozenset[int]  # listing ids pushed below their target: they stay dirty
+    ceilings: frozenset[int]  # listing ids whose ceiling this round set (clear when it ends)
+
+
+@dataclass(frozen=True)
+class _Sibling:
+    listing_id: int
+    sku_id: int
+    exposure: int
+
+
+def is_increase(level: PlannedLevel) -> bool:
+    return level.target > (level.acked if level.acked is not None else 0)
+
+
+def guard_increases(ctx: HubContext, levels: Sequence[PlannedLevel]) -> Guarded:
+    """Cut the increases among `levels` to the headroom of their SKUs; record their ceilings."""
+    rising = sorted((lv for lv in levels if is_increase(lv)), key=lambda lv: lv.listing_id)
+    if not rising:
+        return Guarded(list(levels), [], frozenset(), frozenset())
+
+    def work(conn: sa.Connection) -> dict[int, int]:
+        return _allowed_targets(conn, ctx, rising)
+
+    allowed = ctx.write(work)
+    pushed, held, cut = [], [], set()
+    for lv in levels:
+        target = allowed.get(lv.listing_id, lv.target)
+        if target == lv.target:
+            pushed.append(lv)
+        elif target <= (lv.acked if lv.acked is not None else 0):
+            held.append(lv)
+        else:
+            pushed.append(dataclasses.replace(lv, desired=target + lv.unseen))
+            cut.add(lv.listing_id)
+    ceilings = frozenset(i for i in allowed if i not in {h.listing_id for h in held})
+    return Guarded(pushed, held, frozenset(cut), ceilings)
+
+
+def clear_ceilings(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
+    ids = sorted(set(listing_ids))
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            sa.update(listing_sync)
+            .where(listing_sync.c.listing_id.in_(ids[start : start + 500]))
+            .values(ceiling=None, ceiling_at=None)
+        )
+
+
+def _allowed_targets(conn: sa.Connection, ctx: HubContext, rising: Sequence[PlannedLevel]) -> dict[int, int]:
+    """listing id -> the target it may be pushed to (== its target when the headroom covers it)."""
+    own_skus = load_skus(conn, {lv.claimed.sku_id for lv in rising})
+    parts_of = {s: _parts(ref.id, ref.components) for s, ref in own_skus.items()}
+    parts = sorted({p for recipe in parts_of.values() for p, _ in recipe})
+    if conn.dialect.name == "postgresql":
+        for part in parts:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_CLASS, part)))
+    now = ctx.clock.now()
+    siblings = _siblings(conn, ctx, parts, now)
+    sibling_skus = load_skus(conn, {s.sku_id for s in siblings} - set(own_skus))
+    for s, ref in sibling_skus.items():
+        parts_of[s] = _parts(ref.id, ref.components)
+    desired = desired_levels(conn, ctx, [s.listing_id for s in siblings])
+    pushing = {lv.listing_id: _current(lv) for lv in rising}
+    headroom = _headroom(conn, parts, siblings, parts_of, desired, pushing)
+    allowed: dict[int, int] = {}
+    for lv in rising:
+        current = _current(lv)
+        want = _post(lv) - current
+        recipe = parts_of[lv.claimed.sku_id]
+        room = min(max(headroom.get(p, 0), 0) // per for p, per in recipe)
+        step = max(min(want, room), 0)
+        for p, per in recipe:
+            headroom[p] = headroom.get(p, 0) - step * per
+        target = lv.target if step == want else current + step - min(lv.unseen, 0)
+        allowed[lv.listing_id] = target
+        if step > 0:
+            _set_ceiling(conn, lv.listing_id, current + step, now)
+    return allowed
+
+
+def _headroom(
+    conn: sa.Connection,
+    parts: Sequence[int],
+    siblings: Sequence[_Sibling],
+    parts_of: Mapping[int, list[tuple[int, int]]],
+    desired: Mapping[int, int],
+    pushing: Mapping[int, int],
+) -> dict[int, int]:
+    """part SKU -> units an increase may still add: bound less the exposure of every listing
+    (the listings being pushed at their current level, the others at their exposure)."""
+    wanted = set(parts)
+    exposure = dict.fromkeys(parts, 0)
+    at_rest = dict.fromkeys(parts, 0)
+    for s in siblings:
+        shown = pushing.get(s.listing_id, s.exposure)  # a listing being pushed: its old ceiling is replaced
+        for p, per in parts_of[s.sku_id]:
+            if p in wanted:
+                exposure[p] += shown * per
+                at_rest[p] += desired.get(s.listing_id, 0) * per
+    stock = _available(conn, parts)
+    return {p: max(stock.get(p, 0), at_rest[p]) - exposure[p] for p in parts}
+
+
+def _siblings(conn: sa.Connection, ctx: HubContext, parts: Sequence[int], now: datetime) -> list[_Sibling]:
+    """Every listing of the parts or of a bundle containing one, on a channel the hub syncs."""
+    bundles = conn.scalars(
+        sa.select(bundle_components.c.bundle_sku_id).where(
+            bundle_components.c.tenant_id == ctx.tenant_id, bundle_components.c.component_sku_id.in_(parts)
+        )
+    ).all()
+    synced = sa.select(connections.c.channel_id).where(
+        connections.c.tenant_id == ctx.tenant_id,
+        connections.c.enabled.is_(True),
+        connections.c.channel_id.is_not(None),
+    )
+    s = listing_sync.c
+    rows = conn.execute(
+        sa.select(listings.c.id, listings.c.sku_id, s.acked_quantity, s.unseen_units, s.ceiling, s.ceiling_at)
+        .select_from(listings.outerjoin(listing_sync, s.listing_id == listings.c.id))
+        .where(
+            listings.c.tenant_id == ctx.tenant_id,
+            listings.c.sku_id.in_(sorted({*parts, *bundles})),
+            listings.c.channel_id.in_(synced),
+        )
+    ).all()
+    fresh_after = now - timedelta(seconds=CEILING_TTL_S)
+    out = []
+    for r in rows:
+        shown = max((r.acked_quantity or 0) + min(int(r.unseen_units or 0), 0), 0)
+        if r.ceiling is not None and r.ceiling_at is not None and r.ceiling_at >= fresh_after:
+            shown = max(shown, int(r.ceiling))
+        out.append(_Sibling(int(r.id), int(r.sku_id), shown))
+    return out
+
+
+def _available(conn: sa.Connection, parts: Sequence[int]) -> dict[int, int]:
+    rows = conn.execute(
+        sa.select(_b.sku_id, sa.func.sum(_AVAILABLE)).where(_b.sku_id.in_(parts)).group_by(_b.sku_id)
+    ).all()
+    return {int(sku): int(total or 0) for sku, total in rows}
+
+
+def _parts(sku_id: int, components: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    return list(components) if components else [(sku_id, 1)]
+
+
+def _current(level: PlannedLevel) -> int:
+    """The most the channel can show now: the acknowledged level less its own recorded sales."""
+    return max((level.acked or 0) + min(level.unseen, 0), 0)
+
+
+def _post(level: PlannedLevel) -> int:
+    """The most the channel can show after the push lands."""
+    return max(level.target + min(level.unseen, 0), 0) if level.acked is not None else level.target
+
+
+def _set_ceiling(conn: sa.Connection, listing_id: int, ceiling: int, now: datetime) -> None:
+    s = listing_sync.c
+    done = conn.execute(
+        sa.update(listing_sync).where(s.listing_id == listing_id).values(ceiling=ceiling, ceiling_at=now)
+    ).rowcount
+    if not done:
+        conn.execute(sa.insert(listing_sync).values(listing_id=listing_id, ceiling=ceiling, ceiling_at=now))
