@@ -72,6 +72,11 @@ class PushOutcome:
     status: PushStatus
     remote_quantity: int | None = None  # what the channel holds now, when it told us
     error: Exception | None = None
+    # sales the channel took between a read-then-write connector's read and its write: the
+    # absolute level written does not reflect them (WooCommerce), so the hub must not assume it does
+    overwritten: int = 0
+    # what the channel held just before our write, when a read-then-write connector read it
+    observed_before: int | None = None
 
 
 @dataclass(frozen=True)

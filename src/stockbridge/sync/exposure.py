@@ -12,8 +12,10 @@ increase in a push round, the guard keeps
 `exposure(L)` is the most the channel can be showing: the acknowledged level less the channel's
 own sales recorded since (`acked_quantity + min(unseen_units, 0)`; never pushed: 0), or, while an
 increase is in flight, its `ceiling`. `per(L, p)` is 1 for a listing of `p` itself and the recipe
-quantity for a bundle containing `p`. `available(p)` sums every location. The bound is the larger
-of the stock and what the rules show at rest: with shares that fit the stock the channels together
+quantity for a bundle containing `p`. `available(p)` sums every location, less the sales channels
+are known to have taken that the ledger has not recorded yet (positive `unseen_units`); `desired`
+is taken less those too (what the pusher would really push). The bound is the larger of the
+stock and what the rules show at rest: with shares that fit the stock the channels together
 never offer a unit that does not exist; with overlapping shares (100% everywhere, a choice to
 accept some risk) the guard never holds a channel below its rules, it only orders the moves.
 
@@ -39,7 +41,7 @@ from stockbridge.store.references import load_skus
 from stockbridge.store.schema import balances, bundle_components, listings
 from stockbridge.store.schema_sync import connections, listing_sync
 from stockbridge.sync.desired import desired_levels
-from stockbridge.sync.plan import PlannedLevel
+from stockbridge.sync.plan import DEFAULT_UNSEEN_TTL_S, PlannedLevel
 
 CEILING_TTL_S = 120.0
 LOCK_CLASS = 51_770  # first key of pg_advisory_xact_lock(int, int); the second is the SKU id
@@ -63,20 +65,23 @@ class _Sibling:
     listing_id: int
     sku_id: int
     exposure: int
+    sold_unrecorded: int  # positive `unseen_units`: sales the channel took, not in the ledger yet
 
 
 def is_increase(level: PlannedLevel) -> bool:
     return level.target > (level.acked if level.acked is not None else 0)
 
 
-def guard_increases(ctx: HubContext, levels: Sequence[PlannedLevel]) -> Guarded:
+def guard_increases(
+    ctx: HubContext, levels: Sequence[PlannedLevel], unseen_ttl_s: float = DEFAULT_UNSEEN_TTL_S
+) -> Guarded:
     """Cut the increases among `levels` to the headroom of their SKUs; record their ceilings."""
     rising = sorted((lv for lv in levels if is_increase(lv)), key=lambda lv: lv.listing_id)
     if not rising:
         return Guarded(list(levels), [], frozenset(), frozenset())
 
     def work(conn: sa.Connection) -> dict[int, int]:
-        return _allowed_targets(conn, ctx, rising)
+        return _allowed_targets(conn, ctx, rising, unseen_ttl_s)
 
     allowed = ctx.write(work)
     pushed, held, cut = [], [], set()
@@ -103,7 +108,9 @@ def clear_ceilings(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
         )
 
 
-def _allowed_targets(conn: sa.Connection, ctx: HubContext, rising: Sequence[PlannedLevel]) -> dict[int, int]:
+def _allowed_targets(
+    conn: sa.Connection, ctx: HubContext, rising: Sequence[PlannedLevel], unseen_ttl_s: float
+) -> dict[int, int]:
     """listing id -> the target it may be pushed to (== its target when the headroom covers it)."""
     own_skus = load_skus(conn, {lv.claimed.sku_id for lv in rising})
     parts_of = {s: _parts(ref.id, ref.components) for s, ref in own_skus.items()}
@@ -112,7 +119,7 @@ def _allowed_targets(conn: sa.Connection, ctx: HubContext, rising: Sequence[Plan
         for part in parts:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_CLASS, part)))
     now = ctx.clock.now()
-    siblings = _siblings(conn, ctx, parts, now)
+    siblings = _siblings(conn, ctx, parts, now, unseen_ttl_s)
     sibling_skus = load_skus(conn, {s.sku_id for s in siblings} - set(own_skus))
     for s, ref in sibling_skus.items():
         parts_of[s] = _parts(ref.id, ref.components)
@@ -148,17 +155,21 @@ def _headroom(
     wanted = set(parts)
     exposure = dict.fromkeys(parts, 0)
     at_rest = dict.fromkeys(parts, 0)
+    sold = dict.fromkeys(parts, 0)
     for s in siblings:
         shown = pushing.get(s.listing_id, s.exposure)  # a listing being pushed: its old ceiling is replaced
         for p, per in parts_of[s.sku_id]:
             if p in wanted:
                 exposure[p] += shown * per
-                at_rest[p] += desired.get(s.listing_id, 0) * per
+                at_rest[p] += max(desired.get(s.listing_id, 0) - s.sold_unrecorded, 0) * per
+                sold[p] += s.sold_unrecorded * per
     stock = _available(conn, parts)
-    return {p: max(stock.get(p, 0), at_rest[p]) - exposure[p] for p in parts}
+    return {p: max(stock.get(p, 0) - sold[p], at_rest[p]) - exposure[p] for p in parts}
 
 
-def _siblings(conn: sa.Connection, ctx: HubContext, parts: Sequence[int], now: datetime) -> list[_Sibling]:
+def _siblings(
+    conn: sa.Connection, ctx: HubContext, parts: Sequence[int], now: datetime, unseen_ttl_s: float
+) -> list[_Sibling]:
     """Every listing of the parts or of a bundle containing one, on a channel the hub syncs."""
     bundles = conn.scalars(
         sa.select(bundle_components.c.bundle_sku_id).where(
@@ -172,7 +183,15 @@ def _siblings(conn: sa.Connection, ctx: HubContext, parts: Sequence[int], now: d
     )
     s = listing_sync.c
     rows = conn.execute(
-        sa.select(listings.c.id, listings.c.sku_id, s.acked_quantity, s.unseen_units, s.ceiling, s.ceiling_at)
+        sa.select(
+            listings.c.id,
+            listings.c.sku_id,
+            s.acked_quantity,
+            s.unseen_units,
+            s.unseen_at,
+            s.ceiling,
+            s.ceiling_at,
+        )
         .select_from(listings.outerjoin(listing_sync, s.listing_id == listings.c.id))
         .where(
             listings.c.tenant_id == ctx.tenant_id,
@@ -181,12 +200,15 @@ def _siblings(conn: sa.Connection, ctx: HubContext, parts: Sequence[int], now: d
         )
     ).all()
     fresh_after = now - timedelta(seconds=CEILING_TTL_S)
+    guessed_after = now - timedelta(seconds=unseen_ttl_s)  # as `plan`: an old guess is not trusted
     out = []
     for r in rows:
         shown = max((r.acked_quantity or 0) + min(int(r.unseen_units or 0), 0), 0)
         if r.ceiling is not None and r.ceiling_at is not None and r.ceiling_at >= fresh_after:
             shown = max(shown, int(r.ceiling))
-        out.append(_Sibling(int(r.id), int(r.sku_id), shown))
+        unseen = int(r.unseen_units or 0)
+        live = unseen > 0 and r.unseen_at is not None and r.unseen_at > guessed_after
+        out.append(_Sibling(int(r.id), int(r.sku_id), shown, unseen if live else 0))
     return out
 
 

@@ -69,12 +69,15 @@ class Settler:
             holds = (
                 outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
             )
-            # a delta platform holding less than we aimed at reveals sales it took meanwhile
-            moved = level.target - holds if level.acked is not None else 0
+            # a delta platform holding less than we aimed at reveals sales it took meanwhile; sales
+            # our absolute write overwrote are not in `holds` either: both count as unseen
+            moved = _sold_since_base(level, outcome, holds) + outcome.overwritten
             outbox.record_ack(
                 conn, level.listing_id, holds, now, unseen_moved=moved, forget_unseen=level.unseen_expired
             )
             outbox.record_observed(conn, level.listing_id, holds, now)
+            if outcome.overwritten:  # the channel shows those units as still for sale: take them off
+                outbox.requeue(conn, self.ctx, [level.claimed])
             tally.applied += 1
             if level.dirty_at is not None:
                 tally.latencies.append(max((now - level.dirty_at).total_seconds(), 0.0))
@@ -147,3 +150,12 @@ def _payload(channel: str, level: PlannedLevel, change: LevelChange) -> dict[str
         "quantity": change.quantity,
         "expected": change.expected,
     }
+
+
+def _sold_since_base(level: PlannedLevel, outcome: PushOutcome, holds: int) -> int:
+    """Units the channel moved on its own since our base, as the write revealed them."""
+    if level.acked is None:
+        return 0
+    if outcome.observed_before is not None:  # a read-then-write connector read it just before
+        return level.acked - outcome.observed_before
+    return level.target - holds  # a delta platform holding less than we aimed at

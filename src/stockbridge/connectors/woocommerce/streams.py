@@ -25,7 +25,9 @@ from stockbridge.connectors.woocommerce.mappers import ItemRef, Node
 
 ORDER_PARAMS = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true", "status": "any"}
 LIST_PARAMS = {"orderby": "id", "order": "asc"}
-STOCK_FIELDS = "id,manage_stock,stock_quantity"  # WordPress `_fields`: the writer's read stays small
+# WordPress `_fields`: the writer's read stays small; `total_sales` (products only) reveals sales
+# taken between the writer's read and its write
+STOCK_FIELDS = "id,manage_stock,stock_quantity,total_sales"
 
 
 class WooStreams:

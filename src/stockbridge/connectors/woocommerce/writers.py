@@ -1,15 +1,21 @@
 """Setting stock on WooCommerce, which has no compare-and-set: a delta from the acknowledged value.
 
 For each `LevelChange(quantity, expected)` the writer reads the item's current `stock_quantity`,
-writes `current + (quantity - expected)` (or `quantity` when `expected` is None: no base yet),
-and reports `applied` with the `stock_quantity` WooCommerce answers. Sales the shop took since
+writes `current + (quantity - expected)` (never below zero; `quantity` when `expected` is None:
+no base yet), and reports `applied` with the `stock_quantity` WooCommerce answers and the
+`current` it read (`observed_before`). Sales the shop took since
 our last acknowledged push (current < expected) are therefore kept, not overwritten.
 
-Race window (honest): WooCommerce offers no conditional write, so a sale the shop takes *between
-our read and our write* of the same item is overwritten by the absolute number we write: the
-window is one read plus one batch write (two round trips, a few milliseconds on a good link). The
-writer keeps it as short as it can: the read is made per batch right before the write (only the
-stock fields, `_fields`), never reused across batches, and a write is never retried blindly.
+Race window (honest): WooCommerce offers no conditional write (woocommerce/woocommerce#21808), so
+a sale the shop takes *between our read and our write* of the same item is overwritten by the
+absolute number we write: the window is one read plus one batch write (two round trips, a few
+milliseconds on a good link). The writer keeps it as short as it can: the read is made per batch
+right before the write (only the stock fields, `_fields`), never reused across batches, and a
+write is never retried blindly. And it is *detected* for simple products: the read also takes the
+product's read-only `total_sales`, and the batch answer carries it again after the write; what
+it grew by is reported as `PushOutcome.overwritten`, sales the level we wrote does not reflect,
+so the hub holds them back and pushes the level down again instead of trusting it (`sync.settle`).
+Variations carry no `total_sales` of their own, so for them the window stays undetected.
 After a write whose answer was lost, a re-read decides: an item at its target was written
 (`applied`); any other is `failed` and the pusher retries from its acknowledged base next round.
 Residual risk: a write that landed *and* was followed by a sale before that re-read looks
@@ -59,6 +65,7 @@ class _Planned:
     ref: ItemRef
     base: int = 0
     target: int = 0
+    sales_before: int | None = None  # the product's `total_sales` at our read
 
 
 class LevelWriter:
@@ -107,7 +114,7 @@ class LevelWriter:
                 outcomes[item.index] = PushOutcome(item.change, "failed", error=problem)
                 continue
             assert node is not None
-            planned.append(_plan(item, int(node["stock_quantity"])))
+            planned.append(_plan(item, node))
         if planned:
             outcomes.update(await self._write(path, planned))
         return outcomes
@@ -151,7 +158,15 @@ class LevelWriter:
             )
             return PushOutcome(planned.change, "failed", error=error)
         held = slot.get("stock_quantity")
-        return PushOutcome(planned.change, "applied", remote_quantity=int(held) if held is not None else None)
+        after = _total_sales(slot)
+        taken = after - planned.sales_before if after is not None and planned.sales_before is not None else 0
+        return PushOutcome(
+            planned.change,
+            "applied",
+            remote_quantity=int(held) if held is not None else None,
+            overwritten=max(taken, 0),
+            observed_before=planned.base,
+        )
 
     def _unwritable(self, item: _Planned, node: Node | None) -> ConnectorError | None:
         if node is None:
@@ -171,10 +186,16 @@ class LevelWriter:
         return kind(message, connection=self.client.connection, operation="set_levels")
 
 
-def _plan(item: _Planned, base: int) -> _Planned:
-    change = item.change
+def _plan(item: _Planned, node: Node) -> _Planned:
+    change, base = item.change, int(node["stock_quantity"])
     target = change.quantity if change.expected is None else base + (change.quantity - change.expected)
-    return _Planned(item.index, change, item.ref, base, target)
+    target = max(target, 0)  # sales since our base can exceed a decrease: never write below zero
+    return _Planned(item.index, change, item.ref, base, target, _total_sales(node))
+
+
+def _total_sales(node: Node | object) -> int | None:
+    value = node.get("total_sales") if isinstance(node, Mapping) else None
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _slot_kind(status: int) -> type[ConnectorError]:

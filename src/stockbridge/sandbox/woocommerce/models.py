@@ -32,6 +32,7 @@ class Product:
     backorders: str = "no"
     low_stock_amount: int | None = None
     variation_ids: list[int] = field(default_factory=list)
+    total_sales: int = 0  # read-only "Amount of sales": units of paid orders, variations included
 
 
 @dataclass

@@ -286,7 +286,11 @@ class WooStore:
         order.date_modified = now
 
     def _move_stock(self, order: Order, sign: int) -> None:
+        """Stock moves with the order, and so does the product's `total_sales` (as
+        `wc_update_total_sales_counts` keeps it: the parent product counts its variations)."""
         for line in order.line_items:
+            product = self.products[line.product_id]
+            product.total_sales = max(product.total_sales - sign * line.quantity, 0)
             holder = self.stock_holder(line.product_id, line.variation_id)
             if holder.manage_stock is True:
                 self._restock(holder, sign * line.quantity)
