@@ -4,10 +4,11 @@ compare-and-set with stale convergence, deltas for platforms without it, visible
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Sequence
 
-from stockbridge.connectors.base import LevelChange
+from stockbridge.connectors.base import LevelChange, PushOutcome
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.availability import listing_atp
 from stockbridge.services.context import HubContext
@@ -278,3 +279,29 @@ def test_unseen_units_are_trusted_to_the_hub_again_after_their_time_to_live(
     set_stock(ctx, "A", 17)
     asyncio.run(pusher.push_round(view, fake))
     assert fake.level(item_of("A")) == 17 and sync_row(ctx, "A")["unseen_units"] == 0
+
+
+def test_sales_a_read_then_write_overwrote_are_held_back_and_pushed_down_next_round(
+    ctx: HubContext, pusher: Pusher
+) -> None:
+    """A delta platform reports 2 sales inside its read-write window: the level it wrote (10)
+    does not reflect them, so the hub holds them back (unseen) and the listing stays dirty."""
+    view = hub_with_channel(ctx, ["A"])
+    fake = fake_for(["A"], start=0, cas=False)
+    set_stock(ctx, "A", 8)
+    asyncio.run(pusher.push_round(view, fake))
+    set_stock(ctx, "A", 10)
+    original = fake.set_levels
+
+    async def overwriting(changes: Sequence[LevelChange]) -> list[PushOutcome]:
+        outcomes = await original(changes)
+        return [dataclasses.replace(o, overwritten=2) for o in outcomes]
+
+    fake.set_levels = overwriting  # type: ignore[method-assign]
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 10 and is_dirty(ctx, "A")
+    assert sync_row(ctx, "A")["unseen_units"] == 2
+
+    fake.set_levels = original  # type: ignore[method-assign]
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 8, "the 2 units the channel really sold are not offered again"

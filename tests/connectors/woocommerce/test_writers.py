@@ -26,13 +26,15 @@ async def test_a_sale_the_shop_took_since_the_last_push_is_kept(
     (outcome,) = await woo.set_levels([LevelChange(hood, None, 8, expected=10)])  # hub: 2 fewer
 
     assert (outcome.status, outcome.remote_quantity) == ("applied", 5)  # 7 + (8 - 10), not 8
+    assert (outcome.observed_before, outcome.overwritten) == (7, 0)
     assert site.stock("HOOD") == 5
 
 
-async def test_a_sale_between_our_read_and_our_write_is_lost_the_documented_race_window(
+async def test_a_sale_between_our_read_and_our_write_is_overwritten_but_reported(
     site: WooSite,
 ) -> None:
-    """WooCommerce has no conditional write: this is the window the writer cannot close."""
+    """WooCommerce has no conditional write: the writer cannot close this window, but the
+    product's `total_sales`, read before and answered after the write, tells it what it overwrote."""
     woo = site.connector()
     streams = woo.streams
     original = streams.read_stock
@@ -53,7 +55,8 @@ async def test_a_sale_between_our_read_and_our_write_is_lost_the_documented_race
         await woo.aclose()
 
     assert outcome.status == "applied" and outcome.remote_quantity == 9  # 10 + (9 - 10) from the stale read
-    assert site.stock("HOOD") == 9  # the 2 sold in the window are overwritten; reconciliation must heal it
+    assert site.stock("HOOD") == 9  # the 2 sold in the window are overwritten ...
+    assert (outcome.overwritten, outcome.observed_before) == (2, 10)  # ... and reported for the hub
     assert isinstance(streams, WooStreams)
 
 
