@@ -71,7 +71,10 @@ def test_fulfilments_and_refunds_are_read_with_their_lines_and_move_updated_at(
 
     [read] = _since(shopify, placed["updatedAt"])  # a later updated_at finds the order again
     assert read["updatedAt"] > placed["updatedAt"]
-    assert (read["displayFulfillmentStatus"], read["displayFinancialStatus"]) == ("FULFILLED", "PARTIALLY_REFUNDED")
+    assert (read["displayFulfillmentStatus"], read["displayFinancialStatus"]) == (
+        "FULFILLED",
+        "PARTIALLY_REFUNDED",
+    )
     [shipped] = read["fulfillments"]
     line_gid = f"gid://shopify/LineItem/{line_id}"
     assert shipped["id"] == fulfilment["admin_graphql_api_id"]
