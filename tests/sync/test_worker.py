@@ -118,20 +118,3 @@ def test_max_ticks_ends_the_loop(ctx: HubContext, pusher: Pusher, sleep: Recordi
     )
     asyncio.run(worker.run(asyncio.Event()))
     assert worker.ticks == 2 and shop.closed and len(sleep.waits) == 1
-
-
-def test_a_part_batch_backlog_waits_for_the_coalescing_window(
-    ctx: HubContext, pusher: Pusher, clock: FrozenClock
-) -> None:
-    hub_with_channel(ctx, ["A"])
-    shop = fake_for(["A"])
-    config = WorkerConfig(reconcile_interval_s=None, coalesce_s=0.3)
-    worker = SyncWorker(pusher, _factory({CONNECTION: shop}, []), config=config)
-    set_stock(ctx, "A", 4)
-
-    assert asyncio.run(worker.tick()).rounds == [] and is_dirty(ctx, "A")
-    clock.advance(0.29)
-    assert asyncio.run(worker.tick()).rounds == []
-    clock.advance(0.02)
-    asyncio.run(worker.tick())
-    assert shop.level(item_of("A")) == 4 and not is_dirty(ctx, "A")
