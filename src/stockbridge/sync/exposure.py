@@ -7,17 +7,18 @@ not acknowledged yet) lets the two together offer more than exists. So, per SKU 
 increase in a push round, the guard keeps
 
     Σ over listings L of p (every channel with an enabled connection) of exposure(L) × per(L, p)
-        ≤ bound(p) = max(available(p), Σ over the same listings of desired(L) × per(L, p))
+        ≤ bound(p)
 
 `exposure(L)` is the most the channel can be showing: the acknowledged level less the channel's
 own sales recorded since (`acked_quantity + min(unseen_units, 0)`; never pushed: 0), or, while an
 increase is in flight, its `ceiling`. `per(L, p)` is 1 for a listing of `p` itself and the recipe
-quantity for a bundle containing `p`. `available(p)` sums every location, less the sales channels
-are known to have taken that the ledger has not recorded yet (positive `unseen_units`); `desired`
-is taken less those too (what the pusher would really push). The bound is the larger of the
-stock and what the rules show at rest: with shares that fit the stock the channels together
-never offer a unit that does not exist; with overlapping shares (100% everywhere, a choice to
-accept some risk) the guard never holds a channel below its rules, it only orders the moves.
+quantity for a bundle containing `p`. When the rules fit the stock (Σ desired(L) × per(L, p) ≤
+available(p), e.g. shares of 50% + 50%), `bound(p)` = available(p) over every location less the
+sales channels are known to have taken that the ledger has not recorded yet (positive
+`unseen_units`): the channels together never offer a unit that does not exist. When the rules
+ask for more (overlapping shares, 100% everywhere: a choice to accept some risk), the bound is
+the larger of that and what the rules show at rest (desired less those sales), so the guard
+never holds a channel below its rules; it only orders the moves.
 
 Decreases always pass. An increase is cut to the headroom: a listing cut to nothing is `held` (no
 call; it stays dirty and is tried again next round), a listing cut part of the way is pushed and
@@ -156,6 +157,7 @@ def _headroom(
     exposure = dict.fromkeys(parts, 0)
     at_rest = dict.fromkeys(parts, 0)
     sold = dict.fromkeys(parts, 0)
+    wants = dict.fromkeys(parts, 0)
     for s in siblings:
         shown = pushing.get(s.listing_id, s.exposure)  # a listing being pushed: its old ceiling is replaced
         for p, per in parts_of[s.sku_id]:
@@ -163,8 +165,15 @@ def _headroom(
                 exposure[p] += shown * per
                 at_rest[p] += max(desired.get(s.listing_id, 0) - s.sold_unrecorded, 0) * per
                 sold[p] += s.sold_unrecorded * per
+                wants[p] += desired.get(s.listing_id, 0) * per
     stock = _available(conn, parts)
-    return {p: max(stock.get(p, 0) - sold[p], at_rest[p]) - exposure[p] for p in parts}
+    return {p: _bound(stock.get(p, 0), sold[p], wants[p], at_rest[p]) - exposure[p] for p in parts}
+
+
+def _bound(stock: int, sold: int, wants: int, at_rest: int) -> int:
+    """Shares that fit the stock: the stock less the sales known but not recorded yet.
+    Overlapping shares (the rules ask for more than exists): what they show at rest."""
+    return stock - sold if wants <= stock else max(stock - sold, at_rest)
 
 
 def _siblings(

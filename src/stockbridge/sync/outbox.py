@@ -152,6 +152,7 @@ def record_ack(
     *,
     unseen_moved: int = 0,
     forget_unseen: bool = False,
+    observed: bool = True,
 ) -> None:
     """The channel took our write and holds `holds`: the next compare-and-set "from" / delta base.
 
@@ -161,9 +162,19 @@ def record_ack(
     base (`shift_acknowledged`, possibly while our call was in flight), so the count stays exact.
     `forget_unseen`: the positive guess outlived its time-to-live and the push ignored it, so it
     is dropped (the order never came); recorded own sales (negative) are facts and stay.
+    `observed`: the write saw the channel's level (false when no call was made).
     """
     _rebase(
-        conn, listing_id, holds, unseen_moved, now, forget_unseen, acked_at=now, attempts=0, last_error=None
+        conn,
+        listing_id,
+        holds,
+        unseen_moved,
+        now,
+        forget_unseen,
+        observed,
+        acked_at=now,
+        attempts=0,
+        last_error=None,
     )
 
 
@@ -192,6 +203,7 @@ def record_stale(
         moved,
         now,
         forget_unseen,
+        True,
         acked_at=now,
         last_error=f"stale: channel held {remote}, expected {expected}",
     )
@@ -206,15 +218,22 @@ def _rebase(
     moved: int,
     now: datetime,
     forget: bool,
+    observed: bool,
     **values: Any,
 ) -> None:
-    """New base `acked`; `unseen_units` += `moved` on the stored value (read under a row lock)."""
+    """New base `acked`; `unseen_units` += `moved` on the stored value (read under a row lock).
+
+    After an `observed` level, every sale recorded so far happened before the observation, so it
+    is in the level: the count cannot be negative. A negative result means the channel went up by
+    itself (a manual edit, a restock): unexplained, it is dropped, the observation is the truth."""
     current = sa.select(_s.unseen_units, _s.unseen_at).where(_s.listing_id == listing_id)
     if conn.dialect.name == "postgresql":
         current = current.with_for_update()
     row = conn.execute(current).first()
     stored = int(row.unseen_units) if row is not None else 0
     unseen = (0 if forget and stored > 0 else stored) + moved
+    if observed:
+        unseen = max(unseen, 0)
     since = row.unseen_at if row is not None else None
     if not unseen:
         since = None
@@ -223,17 +242,37 @@ def _rebase(
     _upsert(conn, listing_id, acked_quantity=acked, unseen_units=unseen, unseen_at=since, **values)
 
 
-def record_base(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime, note: str) -> None:
-    """Reconciliation: take what the channel holds as the new base, nothing unseen any more."""
-    _upsert(
-        conn,
-        listing_id,
-        acked_quantity=quantity,
-        unseen_units=0,
-        unseen_at=None,
-        acked_at=now,
-        last_error=note,
-    )
+def record_base(
+    conn: sa.Connection,
+    listing_id: int,
+    quantity: int | None,
+    now: datetime,
+    note: str,
+    *,
+    trust_hub: bool = True,
+) -> None:
+    """Reconciliation: take what the channel holds as the new base.
+
+    `trust_hub` (an under-drift that outlived its grace period): nothing unseen any more, the
+    hub's number wins. Otherwise (a channel showing more than the hub wants) what it moved by
+    since the old base counts as its own sales, as a stale compare-and-set does: those the hub
+    recorded already cancel out, the rest stay held back as unseen (a guess that expires).
+    Dropping them would let a sale that is still on its way count a second time when it arrives,
+    and offer that unit again on another channel.
+    """
+    old = conn.scalar(sa.select(_s.acked_quantity).where(_s.listing_id == listing_id))
+    if trust_hub or old is None or quantity is None:
+        _upsert(
+            conn,
+            listing_id,
+            acked_quantity=quantity,
+            unseen_units=0,
+            unseen_at=None,
+            acked_at=now,
+            last_error=note,
+        )
+        return
+    _rebase(conn, listing_id, quantity, int(old) - quantity, now, False, True, acked_at=now, last_error=note)
 
 
 def record_observed(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime) -> None:

@@ -265,7 +265,9 @@ class _Round:
 
         def work(conn: Any) -> None:
             for lv in same:
-                outbox.record_ack(conn, lv.listing_id, lv.target, now, forget_unseen=lv.unseen_expired)
+                outbox.record_ack(
+                    conn, lv.listing_id, lv.target, now, forget_unseen=lv.unseen_expired, observed=False
+                )
 
         self.p.ctx.write(work)
         for lv in same:

@@ -195,7 +195,8 @@ def _heal(pusher: Pusher, drifts: list[Drift]) -> None:
     def work(conn: sa.Connection) -> None:
         for drift in drifts:
             note = f"reconciliation: channel showed {drift.observed}, hub wants {drift.desired}"
-            outbox.record_base(conn, drift.listing_id, drift.observed, now, note)
+            trust_hub = drift.direction != "over"  # under or missing: the grace period is over
+            outbox.record_base(conn, drift.listing_id, drift.observed, now, note, trust_hub=trust_hub)
             outbox.requeue(conn, ctx, [Claimed(drift.listing_id, -1, now)])
 
     ctx.write(work)
