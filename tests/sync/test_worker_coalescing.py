@@ -154,6 +154,30 @@ def test_a_single_change_with_no_further_arrivals_leaves_within_the_window(
     assert shop.level(item_of("A")) == 4 and not is_dirty(ctx, "A")
 
 
+def test_a_pause_while_the_worker_pushes_is_not_taken_for_a_quiet_backlog(
+    ctx: HubContext, pusher: Pusher, clock: FrozenClock
+) -> None:
+    _hub(ctx, ["S0", "S1"])
+    shop = fake_for(["S0", "S1"])
+    worker = _worker(pusher, {CONNECTION: shop})
+
+    async def meanwhile(_: Sequence[LevelChange]) -> None:  # S1 changes while S0 is being pushed
+        set_stock(ctx, "S1", 2)
+        clock.advance(0.05)  # the round ends 0.05 s after that change
+
+    shop.before_write = meanwhile
+    set_stock(ctx, "S0", 1)
+    clock.advance(QUIET)
+    asyncio.run(worker.tick())  # S0 quiet: pushed
+    shop.before_write = None
+    clock.advance(0.06)  # 0.11 s since S1's change, only 0.06 s since the round ended
+
+    assert asyncio.run(worker.tick()).rounds == [] and is_dirty(ctx, "S1")
+    clock.advance(0.04)
+    (pushed,) = asyncio.run(worker.tick()).rounds
+    assert pushed.claimed == 1 and shop.level(item_of("S1")) == 2
+
+
 def test_the_loop_wakes_when_a_held_backlog_is_due_not_a_poll_interval_later(
     ctx: HubContext, pusher: Pusher, clock: FrozenClock, sleep: RecordingSleep
 ) -> None:

@@ -68,6 +68,12 @@ def propagation(
         1, "--ingest-batch", min=1, help="Events per hub transaction in the burst."
     ),
     coalesce: float = typer.Option(0.3, "--coalesce", min=0, help="The worker's coalescing window, seconds."),
+    latency_target: float = typer.Option(
+        1.0,
+        "--latency-target",
+        min=0,
+        help="Seconds the adaptive window may stretch towards (0: fixed at --coalesce).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON result."),
 ) -> None:
     """Burst of stock changes to every channel: calls vs the lower bound, latency, final drift."""
@@ -79,7 +85,13 @@ def propagation(
     with _console.status(f"{changes} changes over {skus} SKUs to {', '.join(chosen)}"):
         result = asyncio.run(
             bench_propagation(
-                chosen, skus, changes, seed=seed, ingest_batch=ingest_batch, coalesce_s=coalesce
+                chosen,
+                skus,
+                changes,
+                seed=seed,
+                ingest_batch=ingest_batch,
+                coalesce_s=coalesce,
+                latency_target_s=latency_target or None,
             )
         )
     _emit(result.as_dict(), as_json)

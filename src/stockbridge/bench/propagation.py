@@ -6,8 +6,9 @@ connections bound by discovery, every channel converged first (not measured).
 
 Measured phase: `changes` stock changes (sales and receipts of random SKUs) ingested as fast as
 the hub takes them, `ingest_batch` events per transaction (1: one webhook at a time; larger:
-an ERP's bulk post), while the production sync worker runs with its default cadence and
-`coalesce_s` (as `stockbridge sync worker` runs). Latency per listing is from the hub accepting the first unpushed change
+an ERP's bulk post), while the production sync worker runs with its default cadence,
+`coalesce_s` and adaptive window up to `latency_target_s` (as `stockbridge sync worker` runs;
+None: the window stays at `coalesce_s`). Latency per listing is from the hub accepting the first unpushed change
 (`dirty_at`) to the channel acknowledging the level. `api_calls` counts level writes; the lower
 bound is the sum over channels of ceil(distinct listings changed / the platform's batch size).
 
@@ -92,6 +93,9 @@ class PropagationResult:
     channels: list[str]
     skus: int
     changes: int
+    ingest_batch: int = 1
+    coalesce_s: float = 0.3
+    latency_target_s: float | None = 1.0
     api_calls: int = 0
     api_calls_lower_bound: int = 0
     naive_api_calls: int = 0
@@ -115,11 +119,12 @@ async def bench_propagation(
     seed: int = 1,
     ingest_batch: int = 1,
     coalesce_s: float = 0.3,
+    latency_target_s: float | None = 1.0,
 ) -> PropagationResult:
     unknown = set(channels) - set(PLATFORMS)
     if unknown:
         raise ValueError(f"unknown channels: {', '.join(sorted(unknown))} (known: {', '.join(PLATFORMS)})")
-    result = PropagationResult(channels, skus_count, changes)
+    result = PropagationResult(channels, skus_count, changes, ingest_batch, coalesce_s, latency_target_s)
     with (
         tempfile.TemporaryDirectory(prefix="stockbridge-propagation-") as folder,
         _emulators(channels, skus_count) as urls,
@@ -134,7 +139,7 @@ async def bench_propagation(
         try:
             await _converge(pusher, connectors)
             metrics.reset()
-            await _burst(ctx, pusher, result, changes, rng, ingest_batch, coalesce_s)
+            await _burst(ctx, pusher, result, changes, rng)
             result.api_calls = metrics.writes
             result.p50_ms, result.p99_ms, result.max_ms = _quantiles_ms(metrics.latencies_s)
             result.api_calls_lower_bound = sum(
@@ -249,20 +254,19 @@ async def _burst(
     result: PropagationResult,
     changes: int,
     rng: random.Random,
-    batch: int,
-    coalesce_s: float,
 ) -> None:
     events = _changes(result.skus, changes, rng, "burst")
     touched = {e["sku"] for e in events}
     result.distinct_listings_changed = {channel: len(touched) for channel in result.channels}
     # the production worker, with its own connectors and default cadence; reconciliation is run last
-    worker = SyncWorker(
-        pusher, installed_connector, config=WorkerConfig(reconcile_interval_s=None, coalesce_s=coalesce_s)
+    config = WorkerConfig(
+        reconcile_interval_s=None, coalesce_s=result.coalesce_s, latency_target_s=result.latency_target_s
     )
+    worker = SyncWorker(pusher, installed_connector, config=config)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     started = time.perf_counter()
-    await asyncio.to_thread(_ingest, ctx, events, batch)
+    await asyncio.to_thread(_ingest, ctx, events, result.ingest_batch)
     result.ingest_s = time.perf_counter() - started
     await _wait_clean(ctx, timeout_s=120)
     stop.set()

@@ -26,6 +26,7 @@ Reservation expiry is not here: the API's sweeper owns it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ class WorkerConfig:
     # Coalescing (0: push at once). While a channel's backlog is still growing and its oldest
     # change is younger than the window, it is held (whole batches only, if
     # `whole_batches_while_growing`); all of it leaves once the window is spent or the backlog
-    # has stopped growing (no listing became dirty for `quiet_s`). `sync worker` runs with 0.3 s.
+    # has stopped growing (no listing became dirty for `quiet_s` while no round of this worker
+    # was under way). `sync worker` runs with 0.3 s.
     coalesce_s: float = 0.0
     quiet_s: float = 0.1
     # Adaptive window (None: fixed at `coalesce_s`): stretched to this latency target minus the
@@ -135,6 +137,7 @@ class SyncWorker:
         self._busy: dict[str, asyncio.Task[None]] = {}  # connection -> its serving under way
         self._due: dict[str, datetime] = {}  # connection -> when its held backlog is due
         self._per_listing_s = 0.002  # push cost per claimed listing (injected clock), from rounds
+        self._calm_since: datetime | None = None  # when this worker's last round ended
         self.ticks = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -170,10 +173,13 @@ class SyncWorker:
         views = [v for v in list_connections(self.ctx, enabled_only=True) if v.channel_id is not None]
         await self._drop_stale_connectors({v.code for v in views})
         started = []
+        # Quiet counts only while this worker was idle: its own rounds take the CPU and the
+        # database from whatever feeds the backlog, so a pause during them proves nothing.
+        calm = self.ctx.clock.now() if self._busy else self._calm_since
         for view in views:
             if view.code in self._busy:
                 continue
-            look = self._look(view, report)  # before the task starts: the loop's next nap needs it
+            look = self._look(view, report, calm)  # before the task starts: the loop's next nap needs it
             if look is None:
                 continue
             task = asyncio.ensure_future(self._serve(view, *look, report))
@@ -189,11 +195,13 @@ class SyncWorker:
 
         return drop
 
-    def _look(self, view: ConnectionView, report: TickReport) -> tuple[Connector, int | None] | None:
+    def _look(
+        self, view: ConnectionView, report: TickReport, calm: datetime | None
+    ) -> tuple[Connector, int | None] | None:
         """The connection's connector and what its round may claim (None: it cannot be served)."""
         try:
             connector = self._connector(view)
-            return connector, self._claimable(view, connector)
+            return connector, self._claimable(view, connector, calm)
         except Exception as error:  # one channel's failure must not stop the others
             logger.exception("sync of connection %s failed", view.code)
             report.errors[view.code] = f"{type(error).__name__}: {error}"
@@ -208,6 +216,7 @@ class SyncWorker:
                 pushed = await self.pusher.push_round(view, connector, limit=limit)
                 self._learn(pushed, (self.ctx.clock.now() - began).total_seconds())
                 report.rounds.append(pushed)
+                self._calm_since = self.ctx.clock.now()
                 if limit is not None or not _again(pushed, self.pusher.config.claim_limit):
                     break
             if self._reconcile_due(view.code):
@@ -224,13 +233,15 @@ class SyncWorker:
             logger.exception("sync of connection %s failed", view.code)
             report.errors[view.code] = f"{type(error).__name__}: {error}"
 
-    def _claimable(self, view: ConnectionView, connector: Connector) -> int | None:
+    def _claimable(self, view: ConnectionView, connector: Connector, calm: datetime | None) -> int | None:
         """How many listings a round may claim now (None: as many as it likes; 0: no round)."""
         self._due.pop(view.code, None)
         if self.config.coalesce_s <= 0 or view.channel_id is None:
             return None
         backlog = _backlog(self.ctx, view.channel_id)
         now = self.ctx.clock.now()
+        if backlog.newest is not None and calm is not None and calm > backlog.newest:
+            backlog = dataclasses.replace(backlog, newest=calm)
         hold = coalesce(
             backlog,
             now,
