@@ -305,3 +305,26 @@ def test_sales_a_read_then_write_overwrote_are_held_back_and_pushed_down_next_ro
     fake.set_levels = original  # type: ignore[method-assign]
     asyncio.run(pusher.push_round(view, fake))
     assert fake.level(item_of("A")) == 8, "the 2 units the channel really sold are not offered again"
+
+
+def test_after_a_recorded_own_sale_compare_and_set_starts_from_the_level_the_channel_holds(
+    ctx: HubContext, pusher: Pusher
+) -> None:
+    """The channel sold 2 and the hub recorded it: the channel is believed to hold 8, so the next
+    change is "from 8", not a compare-and-set from 10 that is bound to be refused as stale."""
+    view = hub_with_channel(ctx, ["A"])
+    fake = fake_for(["A"], start=0)
+    set_stock(ctx, "A", 10)
+    asyncio.run(pusher.push_round(view, fake))
+    fake.sell(item_of("A"), 2)
+    sell_in_hub(ctx, "A", 2)
+    assert view.channel_id is not None
+    ctx.write(lambda conn: shift_acknowledged(conn, view.channel_id, {sku_id(ctx, "A"): -2}))
+    set_stock(ctx, "A", 15)
+
+    report = asyncio.run(pusher.push_round(view, fake))
+
+    (change,) = fake.calls[-1]
+    assert (report.stale, report.applied, change.expected) == (0, 1, 8)
+    assert fake.level(item_of("A")) == change.quantity == atp(ctx, "A")
+    assert sync_row(ctx, "A")["unseen_units"] == 0 and sync_row(ctx, "A")["acked_quantity"] == atp(ctx, "A")

@@ -185,17 +185,20 @@ def record_stale(
     remote: int | None,
     now: datetime,
     *,
+    base: int | None,
     forget_unseen: bool = False,
 ) -> None:
     """A compare-and-set refused: the channel holds `remote`, not `change.expected`.
 
-    It moved on its own by `expected - remote`: sales it took since our base. Those the hub has
-    recorded already were counted into `unseen_units` by `shift_acknowledged` (negative); adding
-    the move leaves exactly the sales the hub has not recorded yet. `remote` becomes the new
-    "from" (None when unreported: read next round, nothing unseen is guessed).
+    It moved on its own by `base - remote` since our stored base (`acked_quantity`, which the
+    stored `unseen_units` belong to; `change.expected` may be that base less the sales recorded
+    since): sales it took since. Those the hub has recorded already were counted into
+    `unseen_units` by `shift_acknowledged` (negative); adding the move leaves exactly the sales
+    the hub has not recorded yet. `remote` becomes the new "from" (None when unreported: read
+    next round, nothing unseen is guessed).
     """
     expected = change.expected
-    moved = expected - remote if expected is not None and remote is not None else 0
+    moved = base - remote if base is not None and remote is not None else 0
     _rebase(
         conn,
         listing_id,

@@ -303,7 +303,14 @@ def _is_decrease(level: PlannedLevel) -> bool:
 
 
 def _change(level: PlannedLevel) -> LevelChange:
-    return LevelChange(level.item_id, level.location_id, level.target, level.acked, str(level.listing_id))
+    """The change for the connector. After the channel's own sales the hub has recorded since the
+    base (negative unseen), the channel is believed to hold `acked + unseen`: that is the
+    compare-and-set "from" (a stale refusal would only cost a round) and the hub's number the
+    "to". The delta a platform without compare-and-set applies is the same either way."""
+    acked, quantity = level.acked, level.target
+    if acked is not None and level.unseen < 0 and acked + level.unseen >= 0:
+        acked, quantity = acked + level.unseen, max(quantity + level.unseen, 0)
+    return LevelChange(level.item_id, level.location_id, quantity, acked, str(level.listing_id))
 
 
 def _reason_label(reason: str) -> str:

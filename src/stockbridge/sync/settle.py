@@ -90,6 +90,7 @@ class Settler:
                 outcome.change,
                 outcome.remote_quantity,
                 now,
+                base=level.acked,
                 forget_unseen=level.unseen_expired,
             )
             outbox.requeue(conn, self.ctx, [level.claimed])
