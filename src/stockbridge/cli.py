@@ -34,6 +34,9 @@ def _register_groups() -> None:
         sync_app, name="sync", help="Outbound channel sync: connections, bindings, push, reconcile."
     )
     app.add_typer(inbound_app, name="inbound", help="Inbound channel sync: webhook inbox and polling.")
+    from stockbridge.connectors.files.cli import app as files_app
+
+    app.add_typer(files_app, name="files", help="File-drop connections: watch a partner's drop folder.")
     from stockbridge.simulate.cli import demo, simulate
 
     app.command("simulate")(simulate)
