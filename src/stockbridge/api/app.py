@@ -11,6 +11,7 @@ disposes of its engine at shutdown.
     /api/v1/balances[/{sku}/{location}/explain], /available-to-sell,
     /listings/{channel}/{sku}/available-to-sell|explain, /verify      reading stock
     /api/v1/quarantine[/{id}/retry|discard]                            rejected input
+    /api/v1/sync/breakers                                              channel circuit breakers
     /webhooks/{platform}/{connection}        (HMAC-signed, no API key) channel webhooks -> inbox
 """
 
@@ -30,6 +31,7 @@ from stockbridge.api.problems import install_problem_handlers
 from stockbridge.api.routers import balances, catalog, channels, events, health, locations, quarantine
 from stockbridge.api.routers import metrics as metrics_routes
 from stockbridge.api.routers import reservations as reservation_routes
+from stockbridge.api.routers import sync as sync_routes
 from stockbridge.api.routers import webhooks as webhook_routes
 from stockbridge.api.schemas_stock import EventIn
 from stockbridge.api.sweeper import ExpirySweeper, Sweep
@@ -95,6 +97,7 @@ def api_router() -> APIRouter:
         reservation_routes.router,
         balances.router,
         quarantine.router,
+        sync_routes.router,
     ):
         router.include_router(part)
     customers = _customers_router()

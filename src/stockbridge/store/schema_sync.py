@@ -1,5 +1,5 @@
 """Tables of channel sync: connections, id bindings, the webhook inbox, cursors, per-listing push
-state and the dead-letter queue.
+state, the dead-letter queue and the circuit breaker of each connection's channel.
 
 Bindings map (connection, object type, external id) to our internal id; external ids are
 strings. The inbox stores each webhook delivery durably before it is acknowledged, unique per
@@ -105,4 +105,20 @@ dead_letters = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index(None, "connection_id", "status"),
+)
+
+# The circuit breaker of the channel a connection feeds, as the sync worker last recorded it
+# (`sync.breaker_store`): written on transitions and failure counts only, read by a restarted
+# worker (an open breaker keeps its cool-down), the CLI, the REST API and /metrics.
+channel_breakers = sa.Table(
+    "channel_breakers",
+    metadata,
+    sa.Column("connection_id", sa.ForeignKey("connections.id"), primary_key=True),
+    sa.Column("tenant_id", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("state", sa.String(20), nullable=False, server_default="closed"),  # closed/half_open/open
+    sa.Column("since", UtcDateTime, nullable=True),  # when it entered `state`; open: when it opened
+    sa.Column("retry_at", UtcDateTime, nullable=True),  # open: when a probe may go out
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),  # short, credentials masked
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""`stockbridge sync ...`: connections, bindings, status and dead letters (this module); pushing,
+"""`stockbridge sync ...`: connections, bindings, status, breakers and dead letters (this module); pushing,
 reconciling, discovery and the worker (`cli_run`).
 
 Commands that talk to a platform build its connector with the factory found in the typer
@@ -8,6 +8,7 @@ Secrets given with `--secret name=value` are stored and never printed back (only
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from stockbridge.services.connections import (
 from stockbridge.services.context import HubContext
 from stockbridge.store.schema import locations, skus
 from stockbridge.sync import cli_run
+from stockbridge.sync.breaker_store import BreakerRow, list_breakers
 from stockbridge.sync.dead_letters import discard_dead_letter, list_dead_letters, replay_dead_letter
 from stockbridge.sync.status import listing_sync_status
 
@@ -135,13 +137,17 @@ def status_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Each listing's push state: pending, acknowledged, observed, and why it was skipped or failed."""
+    """Each listing's push state: pending, acknowledged, observed, why it was skipped or failed, and
+    the circuit breaker of its channel."""
     with hub(db, migrate=False) as ctx:
         rows = listing_sync_status(ctx, channel=channel, problems_only=problems)
+        breakers = list_breakers(ctx, channel=channel)
     if as_json:
         print_json([r.as_dict() for r in rows])
         return
-    table = Table("channel", "sku", "pending", "acked", "unseen", "observed", "attempts", "last error")
+    table = Table(
+        "channel", "sku", "pending", "acked", "unseen", "observed", "attempts", "breaker", "last error"
+    )
     for r in rows:
         table.add_row(
             r.channel,
@@ -151,6 +157,36 @@ def status_command(
             str(r.unseen_units or ""),
             _text(r.observed_quantity),
             str(r.attempts or ""),
+            "" if r.breaker == "closed" else r.breaker,
+            escape(r.last_error or ""),
+        )
+    console().print(table)
+    for b in breakers:
+        if b.state != "closed":
+            console().print(escape(f"breaker of {b.channel} ({b.connection}): {_breaker_line(b)}"))
+
+
+@app.command("breakers")
+def breakers_command(
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The circuit breaker of each connection's channel, as the sync worker last recorded it."""
+    with hub(db, migrate=False) as ctx:
+        rows = list_breakers(ctx, channel=channel)
+    if as_json:
+        print_json([r.as_dict() for r in rows])
+        return
+    table = Table("connection", "channel", "state", "since", "retry at", "failures", "last error")
+    for r in rows:
+        table.add_row(
+            escape(r.connection),
+            r.channel,
+            r.state,
+            _when(r.since),
+            _when(r.retry_at),
+            str(r.consecutive_failures or ""),
             escape(r.last_error or ""),
         )
     console().print(table)
@@ -198,6 +234,17 @@ def letters_discard(
 
 def _text(value: int | None) -> str:
     return "" if value is None else str(value)
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _breaker_line(b: BreakerRow) -> str:
+    line = f"{b.state} since {_when(b.since)}, {b.consecutive_failures} consecutive failures"
+    if b.retry_at is not None:
+        line += f", probe from {_when(b.retry_at)}"
+    return line + (f" — {b.last_error}" if b.last_error else "")
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:

@@ -24,6 +24,8 @@ from stockbridge.services.connections import (
     load_connection_config,
 )
 from stockbridge.services.context import HubContext
+from stockbridge.sync.breaker import BreakerBoard
+from stockbridge.sync.breaker_store import DbBreakerStore
 from stockbridge.sync.connectors import ConnectorFactory, installed_connector
 from stockbridge.sync.discovery import discover
 from stockbridge.sync.metrics import HubStateCollector, SyncMetrics
@@ -144,7 +146,10 @@ def worker_command(
     ] = 0.3,
     db: DbOption = None,
 ) -> None:
-    """Run the sync loop until SIGINT/SIGTERM: push every enabled connection, reconcile on schedule."""
+    """Run the sync loop until SIGINT/SIGTERM: push every enabled connection, reconcile on schedule.
+
+    Circuit breakers are recorded in the database (`stockbridge sync breakers`); a restarted
+    worker keeps an open one open until its cool-down has passed."""
     policy: Policy = "heal" if heal else "report"
     config = WorkerConfig(
         interval, reconcile_every or None, policy, grace, max_ticks=max_ticks, coalesce_s=coalesce
@@ -155,7 +160,9 @@ def worker_command(
         registry.register(HubStateCollector(ctx))
         if metrics_port is not None:
             start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
-        worker = SyncWorker(Pusher(ctx, metrics=metrics), _factory(tctx), config=config)
+        # breakers recorded in `channel_breakers`: visible to the API and the CLI, resumed on restart
+        breakers = BreakerBoard(ctx.clock, on_change=metrics.breaker_changed, store=DbBreakerStore(ctx))
+        worker = SyncWorker(Pusher(ctx, metrics=metrics, breakers=breakers), _factory(tctx), config=config)
         asyncio.run(_run_worker(worker))
     console().print(f"worker stopped after {worker.ticks} ticks")
 

@@ -11,12 +11,24 @@ hub channel code the connection feeds (one connection per channel).
     stockbridge_sync_levels_total             level changes by outcome (applied, stale, failed, ...)
     stockbridge_sync_skipped_total            listings not pushed, by reason (unbound, ...)
     stockbridge_sync_dead_letters_total       changes parked in the dead-letter queue
-    stockbridge_sync_breaker_state            0 closed, 1 half-open, 2 open
+    stockbridge_sync_breaker_state            0 closed, 1 half-open, 2 open (this process's breakers)
     stockbridge_sync_drift_units              sum of |observed - desired| at the last reconciliation
     stockbridge_sync_drift_listings           listings that drifted at the last reconciliation
 
-`HubStateCollector` adds gauges read from the database at scrape time (dirty backlog, open dead
-letters), so that an API process shows the outbox state even when the worker runs elsewhere.
+`HubStateCollector` adds gauges read from the database at scrape time, so that an API process
+shows the sync state even when the worker runs elsewhere, and a restart loses none of it:
+
+    stockbridge_sync_dirty_listings           listings waiting to be pushed
+    stockbridge_sync_oldest_dirty_seconds     age of the oldest change not yet pushed
+    stockbridge_sync_dead_letters_open        open dead letters, by connection
+    stockbridge_sync_channel_breaker_state    the breaker as the worker recorded it (`channel_breakers`):
+                                              0 closed, 1 half-open, 2 open; every channel fed by a
+                                              connection, 0 when never recorded
+    stockbridge_sync_channel_breaker_failures consecutive failures recorded with it
+
+The stored breaker gauge has its own name: the worker's registry holds both, its live
+`stockbridge_sync_breaker_state` and the stored one, and one name cannot have two sources.
+Dashboards and alerts should use `stockbridge_sync_channel_breaker_state` (every process has it).
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from stockbridge.services.context import HubContext
 from stockbridge.store.schema import channels, listings
 from stockbridge.store.schema_sync import connections, dead_letters
 from stockbridge.sync.breaker import STATE_VALUES, BreakerState
+from stockbridge.sync.breaker_store import list_breakers
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
@@ -107,7 +120,8 @@ class SyncMetrics:
 
 
 class HubStateCollector(Collector):
-    """Outbox gauges read at scrape time: dirty listings (and the oldest one's age), open dead letters."""
+    """Gauges read at scrape time: dirty listings (and the oldest one's age), open dead letters,
+    the stored circuit breakers."""
 
     def __init__(self, ctx: HubContext) -> None:
         self._ctx = ctx
@@ -124,6 +138,16 @@ class HubStateCollector(Collector):
         parked = GaugeMetricFamily(
             "stockbridge_sync_dead_letters_open", "Open dead letters.", labels=["connection"]
         )
+        breaker = GaugeMetricFamily(
+            "stockbridge_sync_channel_breaker_state",
+            "Circuit breaker as the sync worker recorded it: 0 closed, 1 half-open, 2 open.",
+            labels=["channel"],
+        )
+        failures = GaugeMetricFamily(
+            "stockbridge_sync_channel_breaker_failures",
+            "Consecutive failures recorded with the channel's circuit breaker.",
+            labels=["channel"],
+        )
         now = self._ctx.clock.now()
         with self._ctx.read() as conn:
             for row in conn.execute(self._dirty_query()):
@@ -134,7 +158,15 @@ class HubStateCollector(Collector):
                 )
             for row in conn.execute(self._parked_query()):
                 parked.add_metric([row[0]], int(row[1]))
-        return [dirty, age, parked]
+        worst: dict[str, tuple[int, int]] = {}  # one connection per channel; the worst if ever more
+        for b in list_breakers(self._ctx):
+            worst[b.channel] = max(
+                worst.get(b.channel, (0, 0)), (STATE_VALUES[b.state], b.consecutive_failures)
+            )
+        for channel, (state, count) in sorted(worst.items()):
+            breaker.add_metric([channel], state)
+            failures.add_metric([channel], count)
+        return [dirty, age, parked, breaker, failures]
 
     def _dirty_query(self) -> sa.Select[Any]:
         return (

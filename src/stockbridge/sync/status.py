@@ -1,6 +1,7 @@
 """Per-listing push state as people read it: pending or not, what the channel acknowledged and
 showed, attempts and the last error or skip reason (`listing_sync.last_error`). This is where a
-skipped or failing listing is visible without reading logs (`stockbridge sync status`).
+skipped or failing listing is visible without reading logs (`stockbridge sync status`), with the
+circuit breaker of its channel as the worker last recorded it (`closed` when never recorded).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 
 from stockbridge.services.context import HubContext
 from stockbridge.store.schema import channels, listings, skus
-from stockbridge.store.schema_sync import listing_sync
+from stockbridge.store.schema_sync import channel_breakers, connections, listing_sync
+from stockbridge.sync.breaker import BreakerState
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ListingSyncStatus:
     observed_at: datetime | None
     attempts: int
     last_error: str | None
+    breaker: BreakerState = "closed"
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in self.__dict__.items()}
@@ -39,6 +42,15 @@ def listing_sync_status(
 ) -> list[ListingSyncStatus]:
     """Listings with their push state; `problems_only`: those with an error or skip reason."""
     s = listing_sync.c
+    breaker = (
+        sa.select(channel_breakers.c.state)
+        .join(connections, connections.c.id == channel_breakers.c.connection_id)
+        .where(connections.c.channel_id == listings.c.channel_id)
+        .order_by(channel_breakers.c.updated_at.desc())
+        .limit(1)
+        .correlate(listings)
+        .scalar_subquery()
+    )
     query = (
         sa.select(
             channels.c.code.label("channel"),
@@ -52,6 +64,7 @@ def listing_sync_status(
             s.observed_at,
             sa.func.coalesce(s.attempts, 0).label("attempts"),
             s.last_error,
+            sa.func.coalesce(breaker, "closed").label("breaker"),
         )
         .join(channels, channels.c.id == listings.c.channel_id)
         .join(skus, skus.c.id == listings.c.sku_id)

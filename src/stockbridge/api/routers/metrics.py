@@ -1,10 +1,11 @@
 """`GET /metrics`: Prometheus text exposition of the hub's registry (open, like `/healthz`).
 
 The registry lives on `app.state.metrics_registry`. When the app factory's caller did not put one
-there, the first scrape creates it with the outbox gauges read from the database
-(`HubStateCollector`: dirty backlog, oldest pending change, open dead letters), so an API process
-shows the sync state even when the worker runs elsewhere. A worker running in the same process
-registers its `SyncMetrics` on the same registry (`registry_for(app)`).
+there, the first scrape creates it with the sync gauges read from the database
+(`HubStateCollector`: dirty backlog, oldest pending change, open dead letters, the circuit
+breakers the worker recorded), so an API process shows the sync state even when the worker runs
+elsewhere. A worker running in the same process registers its `SyncMetrics` on the same registry
+(`registry_for(app)`).
 """
 
 from __future__ import annotations
