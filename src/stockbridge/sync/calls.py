@@ -77,7 +77,7 @@ class CallGate:
         try:
             result = await self.retrier.run(lambda: self._attempt(operation, call))
         except (TransientError, AuthError) as error:
-            self.breaker.record_failure()
+            self.breaker.record_failure(error)
             self.stopped = f"{operation} failed: {type(error).__name__}: {error}"
             return None
         except ConnectorError as error:

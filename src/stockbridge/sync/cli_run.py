@@ -75,7 +75,7 @@ def push_command(
 ) -> None:
     """One push round for each enabled connection (or one): dirty listings -> the channel."""
     with hub(db, migrate=False) as ctx:
-        pusher = Pusher(ctx)
+        pusher = Pusher(ctx, breakers=BreakerBoard(ctx.clock, store=DbBreakerStore(ctx)))
         reports = asyncio.run(_each(ctx, _factory(tctx), _targets(ctx, connection), pusher.push_round))
     rows = [r.as_dict() for r in reports]
     if as_json:
@@ -102,7 +102,7 @@ def reconcile_command(
 ) -> None:
     """Compare what each channel shows with what the hub wants; report (or heal) the drift."""
     with hub(db, migrate=False) as ctx:
-        pusher = Pusher(ctx)
+        pusher = Pusher(ctx, breakers=BreakerBoard(ctx.clock, store=DbBreakerStore(ctx)))
 
         def run(view: ConnectionView, connector: Any) -> Awaitable[Any]:
             return reconcile(
