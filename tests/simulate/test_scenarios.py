@@ -2,6 +2,9 @@
 emulated stores: nothing oversold, nothing lost or applied twice, every channel converged, the
 ledger consistent and the hub's balances equal to what the warehouses and channels recorded.
 
+The file-drop run's ERP warehouse is judged from the outside too: its malformed line is read back
+from the run's database through `stockbridge quarantine list`.
+
 The runs are mostly waiting (for stores, for the hub to settle), so a module fixture starts them
 all at once in threads, each on its own loopback ports and folder; each test then judges its own
 run. Each run stops every process it started, also when it fails. Properties only, no timings: the
@@ -11,12 +14,15 @@ reconciler's 30 s "under" grace (sync.reconcile), and the machine may be busy.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from stockbridge.cli import get_app
 from stockbridge.simulate.report import RunReport
 from stockbridge.simulate.runner import RunOptions, run
 from stockbridge.simulate.scenarios import get_scenario
@@ -30,6 +36,7 @@ SHORT = {  # scenario -> (seconds of trading, orders per second)
     "throttle": (3.0, 10.0),
     "crash-restart": (4.0, 10.0),
     "returns-and-transfers": (4.0, 10.0),
+    "erp-file-drop": (4.0, 10.0),
 }
 
 
@@ -40,9 +47,14 @@ def short_run(name: str, folder: Path) -> RunReport:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[RunReport]]]:
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {name: tmp_path_factory.mktemp(name) for name in SHORT}
+
+
+@pytest.fixture(scope="module")
+def runs(folders: dict[str, Path]) -> Iterator[dict[str, Future[RunReport]]]:
     with ThreadPoolExecutor(max_workers=len(SHORT)) as pool:
-        yield {name: pool.submit(short_run, name, tmp_path_factory.mktemp(name)) for name in SHORT}
+        yield {name: pool.submit(short_run, name, folders[name]) for name in SHORT}
 
 
 def assert_sound(report: RunReport) -> None:
@@ -95,3 +107,29 @@ def test_a_flash_sale_never_oversells_loses_nothing_and_converges(runs: dict[str
     assert report.data["orders_rejected"] > 0, "the crowd outnumbers the stock"
     hot = report.data["per_sku"]["FLASH-001"]
     assert hot["sold"] == hot["supply"], "sold out exactly: no unit oversold, none stranded on a channel"
+
+
+def test_a_file_drop_warehouse_quarantines_its_malformed_line_and_a_resent_file_applies_nothing(
+    runs: dict[str, Future[RunReport]], folders: dict[str, Path]
+) -> None:
+    report = runs["erp-file-drop"].result()
+    assert_sound(report)
+    d, drop = report.data, report.data["file_drop"]
+    assert d["faults_injected"] == {"malformed_rows": 1, "duplicate_files": 1}
+    assert sum(row["via_files"] for row in d["per_sku"].values()) > 0, "the ERP's receipts are supply"
+    assert (drop["files_failed"], drop["files_not_picked_up"], drop["unexpected_quarantined"]) == (0, 0, [])
+    (bad,) = drop["malformed_rows"]
+    assert bad["quarantined"], drop
+    (resent,) = drop["resent"]
+    assert resent["reports"] == 1 and resent["applied"] == 0 and resent["duplicate"] > 0, resent
+    assert drop["gap_before_closing_units"] == 0, (
+        "the hub's WH2 matched the ERP's files before its closing count"
+    )
+    db = f"sqlite:///{folders['erp-file-drop'] / 'hub.db'}"
+    listed = CliRunner().invoke(get_app(), ["quarantine", "list", "--status", "all", "--json", "--db", db])
+    assert listed.exit_code == 0, listed.output
+    items = [
+        i for i in json.loads(listed.stdout) if i["message"].startswith(f"{bad['file']} line {bad['line']}:")
+    ]
+    assert items and {i["error_code"] for i in items} == {"malformed_row"}
+    assert {i["source"] for i in items} == {f"files:erp/{bad['file']}"}

@@ -2,11 +2,12 @@
 
 Truth comes from outside the hub: each emulator's own state (its orders, the level it shows, the
 webhooks it delivered) and the warehouse driver's book (units received, shipped, returned, in
-transit). The hub is read only through its API (balances, available-to-sell, the ledger check)
-and compared with that truth, per SKU:
+transit), which includes what the ERP of a file-drop warehouse physically did (`via_files`).
+The hub is read only through its API (balances, available-to-sell, the ledger check,
+the quarantine) and the file watcher's own report, and compared with that truth, per SKU:
 
     sold          units in orders the channels accepted (cancelled orders excluded)
-    supply        units received + units returned to stock
+    supply        units received (by API or in the ERP's files) + units returned to stock
     oversold      sold beyond supply
     hub sold      the hub's committed units + units the warehouses shipped (shipping needs a sale)
     events lost   units sold on a channel that the hub never applied (sold - hub sold, when > 0)
@@ -14,15 +15,21 @@ and compared with that truth, per SKU:
     drift         per listing, |what the channel shows - what the hub wants it to show|
     undersold     refused units of a SKU that still had unsold sellable supply at the end (an
                   upper bound: the stock may have arrived after the refusal)
+
+and per dropped file (`file_drop_findings`): every malformed line the ERP wrote is in the
+quarantine under its file and line, a file sent twice applied no row the second time (in the
+watcher's report, and in the hub's on-hand at the ERP's warehouse before the closing snapshot
+equals what the files told it), and nothing else from the drop folder was quarantined or failed.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stockbridge.simulate.erp import ErpDrop
 from stockbridge.simulate.population import OrderLog
 from stockbridge.simulate.warehouse import Physical
 
@@ -120,6 +127,8 @@ def audit(
         row["lost"], row["twice"] = max(sold - hub_sold, 0), max(hub_sold - sold, 0)
         row["undersold"] = min(refused[sku], max(supply - sold, 0))
         row["mismatch"] = _mismatch(sku, hub[sku], book, sold)
+        if book.via_files:
+            row["via_files"] = book.via_files[sku]
         result.per_sku[sku] = row
         result.units_sold += sold
         result.oversold_units += row["oversold"]
@@ -179,3 +188,59 @@ def drifts(channels: Sequence[ChannelTruth], atp: Sequence[Mapping[str, Any]]) -
                 }
             )
     return found
+
+
+def file_drop_findings(
+    erp: ErpDrop,
+    watched: Sequence[Mapping[str, Any]],
+    quarantined: Sequence[Mapping[str, Any]],
+    gap_before_closing_units: int = 0,
+) -> dict[str, Any]:
+    """Judge the drop folder: what the ERP dropped against the watcher's per-file reports (in
+    order) and the quarantine items read through the API."""
+    ours = [q for q in quarantined if str(q.get("source") or "").startswith(f"files:{erp.connection}/")]
+    malformed, expected_prefixes = [], []
+    for dropped in erp.files:
+        for line in dropped.malformed_lines:
+            prefix = f"{dropped.name} line {line}:"
+            expected_prefixes.append(prefix)
+            if dropped.resent:
+                continue
+            hits = [q for q in ours if str(q["message"]).startswith(prefix)]
+            malformed.append(
+                {
+                    "file": dropped.name,
+                    "line": line,
+                    "quarantined": bool(hits) and all(q["error_code"] == "malformed_row" for q in hits),
+                    "quarantine_ids": [q["id"] for q in hits],
+                    "message": str(hits[0]["message"]) if hits else None,
+                }
+            )
+    by_name: defaultdict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for report in watched:
+        by_name[str(report["file"])].append(report)
+    resent = []
+    for dropped in (d for d in erp.files if d.resent):
+        later = by_name[dropped.name][1:]
+        resent.append(
+            {
+                "file": dropped.name,
+                "rows": dropped.rows,
+                "reports": len(later),
+                "applied": sum(int(r["applied"]) for r in later),
+                "duplicate": sum(int(r["duplicate"]) for r in later),
+            }
+        )
+    unexpected = [q for q in ours if not str(q["message"]).startswith(tuple(expected_prefixes))]
+    return {
+        "files_dropped": sum(not d.resent for d in erp.files),
+        "files_resent": len(resent),
+        "files_not_picked_up": sum(not d.picked_up for d in erp.files),
+        "files_failed": sum(r["status"] == "failed" for r in watched),
+        "rows": {k: sum(int(r.get(k, 0)) for r in watched) for k in ("applied", "duplicate", "quarantined")},
+        "malformed_rows": malformed,
+        "resent": resent,
+        "resent_rows_applied": sum(r["applied"] for r in resent),
+        "gap_before_closing_units": gap_before_closing_units,
+        "unexpected_quarantined": [str(q["message"]) for q in unexpected],
+    }

@@ -6,10 +6,12 @@ stockbridge.cli ...`, what the `stockbridge` console script runs):
     api       `serve --no-auth`                      REST API and webhook endpoints
     worker    `sync worker --metrics-port M ...`     outbound pushes, scheduled reconciliation
     inbound   `inbound run --metrics-port N ...`     inbox processing, order polls
+    files     `files watch --json ...`               a partner's drop folder (only when the
+                                                     scenario has a file-drop warehouse)
 
 Each gets free ports and its output in a log file of the run folder (`hub-api.log`,
-`hub-worker.log`, `hub-inbound.log`). `HubProcesses` can SIGKILL and restart the API or the two
-workers (what the crash-restart scenario does); `close()` stops everything it started (SIGTERM,
+`hub-worker.log`, `hub-inbound.log`, `hub-files.log`). `HubProcesses` can SIGKILL and restart the
+API or the workers (what the crash-restart scenario does); `close()` stops everything it started (SIGTERM,
 then SIGKILL after a grace period), and is safe to call twice, so callers put it in a `finally`.
 Nothing here decides *when* to crash: that is the fault schedule's job.
 """
@@ -143,6 +145,21 @@ def emulator_url(child: Child) -> str:
     raise ProcessStartError(f"{child.name} emulator did not start within {START_TIMEOUT_S}s")
 
 
+def wait_log_line(child: Child, prefix: str, offset: int, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Wait until the child's log, past `offset`, has a line starting with `prefix`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with child.log_path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
+        if any(line.startswith(prefix) for line in text.splitlines()):
+            return
+        if not child.alive:
+            raise ProcessStartError(f"{child.name} exited during start-up:\n{text[-1500:]}")
+        time.sleep(0.05)
+    raise ProcessStartError(f"{child.name} did not say {prefix!r} within {timeout_s}s")
+
+
 def wait_http_ok(url: str, child: Child, timeout_s: float = START_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -165,18 +182,20 @@ def hub_command(*args: str) -> list[str]:
 class HubProcesses:
     """The hub's API, sync worker and inbound worker for one database. `worker_args` and
     `inbound_args` are passed on to `sync worker` and `inbound run` after `--db` and
-    `--metrics-port`."""
+    `--metrics-port`; with `files_args`, `files watch --db ... FILES_ARGS` runs as well."""
 
     database_url: str
     folder: Path
     worker_args: list[str] = field(default_factory=list)
     inbound_args: list[str] = field(default_factory=list)
+    files_args: list[str] | None = None
     api_port: int = 0
     metrics_port: int = 0
     inbound_metrics_port: int = 0
     api: Child | None = None
     worker: Child | None = None
     inbound: Child | None = None
+    files: Child | None = None
 
     @property
     def api_url(self) -> str:
@@ -203,11 +222,16 @@ class HubProcesses:
         self.inbound = Child(
             "inbound", inbound_argv + self.inbound_args, self.folder / "hub-inbound.log", env
         )
+        if self.files_args is not None:
+            files_argv = hub_command("files", "watch", *db, *self.files_args)
+            self.files = Child("files", files_argv, self.folder / "hub-files.log", env)
         for child in self.children():
             child.start()  # all boot at once (the schema is current: their checks change nothing)
         wait_http_ok(f"{self.api_url}/healthz", self.api)
         wait_http_ok(self.metrics_url, self.worker)
         wait_http_ok(self.inbound_metrics_url, self.inbound)
+        if self.files is not None:
+            wait_log_line(self.files, "watching ", 0)
 
     def start_api(self) -> None:
         assert self.api is not None
@@ -215,21 +239,27 @@ class HubProcesses:
         wait_http_ok(f"{self.api_url}/healthz", self.api)
 
     def start_workers(self) -> None:
-        """Start the sync and inbound workers (both boot at once) and wait until each serves metrics."""
+        """Start the workers (all boot at once) and wait until each serves metrics (or, the file
+        watcher, says it is watching)."""
         assert self.worker is not None and self.inbound is not None
-        self.worker.start()
-        self.inbound.start()
+        offset = self.files.log_path.stat().st_size if self.files is not None else 0
+        for child in self.workers():
+            child.start()
         wait_http_ok(self.metrics_url, self.worker)
         wait_http_ok(self.inbound_metrics_url, self.inbound)
+        if self.files is not None:
+            wait_log_line(self.files, "watching ", offset)
 
     def kill_workers(self) -> None:
-        """SIGKILL both workers, as a crash of the machine or container they share would."""
-        for child in (self.worker, self.inbound):
-            if child is not None:
-                child.kill()
+        """SIGKILL every worker, as a crash of the machine or container they share would."""
+        for child in self.workers():
+            child.kill()
+
+    def workers(self) -> list[Child]:
+        return [c for c in (self.worker, self.inbound, self.files) if c is not None]
 
     def children(self) -> list[Child]:
-        return [c for c in (self.api, self.worker, self.inbound) if c is not None]
+        return [c for c in (self.api, self.worker, self.inbound, self.files) if c is not None]
 
     def close(self) -> None:
         stop_all(self.children())

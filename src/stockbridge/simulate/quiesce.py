@@ -3,16 +3,19 @@
 `read_world` gathers what the audit needs: each emulator's state and webhook log (its truth) and
 the hub's balances, available-to-sell and ledger check (through the API). `wait_converged`
 polls until, twice in a row: no listing is dirty (the sync worker's gauge), no inbox row is
-pending (the inbound worker's gauge), every unit the channels sold is known to the hub, and every
-channel shows what the hub wants. It gives up at
-the timeout and says so; the audit then reports the drift it finds.
+pending (the inbound worker's gauge), no dropped file waits in the drop folder, every unit the
+channels sold is known to the hub, and every channel shows what the hub wants. It gives up at
+the timeout and says so; the audit then reports the drift it finds. `read_file_drop` reads what
+the file watcher reported per file (its `--json` lines) and the quarantine (through the API).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -57,6 +60,14 @@ async def read_world(live: Live) -> Snapshot:
     return Snapshot(channels, list(balances), list(atp), bool(verified.get("consistent")))
 
 
+async def read_file_drop(live: Live, watcher_log: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The file watcher's report of every file it filed away (in order), and every quarantine item."""
+    text = await asyncio.to_thread(watcher_log.read_text, errors="replace")
+    watched = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    quarantined = await _get(live.session, live.hub.api_url + "/api/v1/quarantine?status=all&limit=1000")
+    return watched, list(quarantined)
+
+
 async def platform_requests(live: Live) -> dict[str, int]:
     """Requests each emulator received on its platform API (the hub's pushes, reads and polls)."""
     assert live.world is not None
@@ -89,18 +100,21 @@ async def at_rest(live: Live) -> tuple[bool, dict[str, Any]]:
         snapshot = await read_world(live)
     except (aiohttp.ClientError, TimeoutError):
         return False, {"api": "unreachable"}
+    files_pending = live.erp.pending() if live.erp is not None else 0
     unknown = _unknown_sales(live, snapshot)
     drifted = drifts(snapshot.channels, snapshot.atp)
     drift = sum(int(d["units"]) for d in drifted)
     status: dict[str, Any] = {
         "dirty": dirty,
         "inbox_pending": pending,
+        "files_pending": files_pending,
         "unknown_sales": unknown,
         "drift_units": drift,
     }
     if drifted:
         status["first_drift"] = drifted[0]
-    return dirty == 0 and pending == 0 and unknown == 0 and drift == 0, status
+    settled = dirty == 0 and pending == 0 and files_pending == 0 and unknown == 0 and drift == 0
+    return settled, status
 
 
 def _unknown_sales(live: Live, snapshot: Snapshot) -> int:

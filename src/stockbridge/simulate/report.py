@@ -4,7 +4,8 @@ Keys (issue 4): scenario, seed, orders_attempted, orders_accepted, orders_reject
 oversold_units, undersold_units, final_drift_units, converged, events_lost, duplicates_dropped,
 propagation_ms {p50, p95, p99, max}, api_calls, faults_injected, wall_s; plus what helps explain
 them (applied_twice_units, balance_mismatch_units, ledger_consistent, quiesced, trade_s,
-quiesce_s, orders_per_s, memory samples of the hub's processes, drifts left, per-SKU audit).
+quiesce_s, orders_per_s, memory samples of the hub's processes, drifts left, per-SKU audit) and,
+with a file-drop warehouse, `file_drop` (`audit.file_drop_findings`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def build_report(live: Live, result: AuditResult, wall_s: float) -> RunReport:
         "memory": live.memory,
         "per_sku": result.per_sku,
     }
+    if live.file_drop is not None:
+        data["file_drop"] = live.file_drop
     return RunReport(data)
 
 

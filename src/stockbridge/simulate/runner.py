@@ -2,13 +2,15 @@
 
     setup     emulators (subprocesses), hub database and catalog, connections, discovery,
               the hub's API, sync worker and inbound worker (subprocesses running `stockbridge
-              serve`, `sync worker`, `inbound run`), webhook subscriptions, opening stock
-              received and pushed (the run waits until the stores show it)
+              serve`, `sync worker`, `inbound run`; with a file-drop warehouse also `files
+              watch` on its drop folder), webhook subscriptions, opening stock received and
+              pushed (the run waits until the stores show it)
     trade     shoppers, warehouses and the fault schedule, all on one seeded timeline
-    quiesce   faults off, transfers landed, webhooks drained; then wait (bounded) until nothing
-              is dirty or pending, every channel sale is known to the hub and the channels show
-              what the hub wants
-    audit     `simulate.audit` on what the emulators and the warehouse book recorded
+    quiesce   faults off, transfers landed, the ERP's closing snapshot dropped, webhooks
+              drained; then wait (bounded) until nothing is dirty or pending, every channel sale
+              is known to the hub and the channels show what the hub wants
+    audit     `simulate.audit` on what the emulators and the warehouse book recorded (and, with
+              a file drop, what the watcher reported and the quarantine holds)
 
 Every process started is stopped in a `finally`, also when the run fails.
 """
@@ -31,7 +33,8 @@ import aiohttp
 from stockbridge.services.bootstrap import bootstrap
 from stockbridge.settings import Settings
 from stockbridge.simulate import quiesce
-from stockbridge.simulate.audit import AuditResult, audit
+from stockbridge.simulate.audit import AuditResult, audit, file_drop_findings
+from stockbridge.simulate.erp import ErpDrop
 from stockbridge.simulate.faults import FaultApplier, final_resets, plan_faults
 from stockbridge.simulate.metrics import WorkerSamples, inbox_rows, scrape
 from stockbridge.simulate.population import OrderLog, Shoppers, plan_orders
@@ -81,6 +84,9 @@ class Live:
     requests_at_start: dict[str, int] = field(default_factory=dict)
     requests_at_end: dict[str, int] = field(default_factory=dict)
     inbox: dict[str, int] = field(default_factory=dict)
+    erp: ErpDrop | None = None
+    file_drop: dict[str, Any] | None = None
+    files_gap_units: int = 0
 
     def say(self, stage: str, **data: Any) -> None:
         if self.options.progress is not None:
@@ -100,7 +106,9 @@ async def _run_in(options: RunOptions, folder: Path) -> RunReport:
     started = time.monotonic()
     database_url = f"sqlite:///{folder / 'hub.db'}"
     scenario = options.scenario
-    hub = HubProcesses(database_url, folder, worker_args(scenario), inbound_args(scenario))
+    hub = HubProcesses(
+        database_url, folder, worker_args(scenario), inbound_args(scenario), files_args(scenario, folder)
+    )
     emulators = EmulatorSet(folder)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -137,6 +145,25 @@ def inbound_args(scenario: Scenario) -> list[str]:
     return [f"--process-every-s={WORKER_INTERVAL_S}", f"--poll-every-s={scenario.poll_every_s}"]
 
 
+def files_args(scenario: Scenario, folder: Path) -> list[str] | None:
+    """`stockbridge files watch` on the ERP's drop folder (files are renamed in whole, so they
+    are taken at once), or None without a file-drop warehouse."""
+    drop = scenario.file_drop
+    if drop is None:
+        return None
+    return [
+        f"--connection={drop.connection}",
+        f"--folder={drop_folder(folder)}",
+        f"--every-s={drop.watch_every_s}",
+        "--settle-polls=0",
+        "--json",
+    ]
+
+
+def drop_folder(folder: Path) -> Path:
+    return folder / "erp-drop"
+
+
 async def _setup(live: Live, database_url: str) -> None:
     scenario, skus = live.options.scenario, sku_codes(live.options.scenario)
     live.say("starting emulators")
@@ -153,6 +180,12 @@ async def _setup(live: Live, database_url: str) -> None:
     await asyncio.to_thread(live.hub.start)
     await subscribe_webhooks(live.session, live.world, live.hub.api_url)
     rng = random.Random(f"warehouse-choices:{scenario.name}:{live.options.seed}")
+    if scenario.file_drop is not None:
+        drop = scenario.file_drop
+        erp_rng = random.Random(f"erp-choices:{scenario.name}:{live.options.seed}")
+        live.erp = ErpDrop(
+            drop_folder(live.folder), drop.connection, drop.warehouse, drop.location_code, erp_rng
+        )
     live.driver = WarehouseDriver(
         live.hub.api_url,
         live.session,
@@ -161,10 +194,14 @@ async def _setup(live: Live, database_url: str) -> None:
         rng,
         damaged_share=scenario.warehouse.damaged_share,
         monotonic=time.monotonic,
+        erp=live.erp,
     )
-    for index, sku in enumerate(skus):
-        for location in WAREHOUSES:
-            await live.driver.receive(sku, location, starting_stock(scenario, index))
+    opening = {
+        (sku, location): starting_stock(scenario, index)
+        for index, sku in enumerate(skus)
+        for location in WAREHOUSES
+    }
+    await live.driver.open_stock(opening)
     live.say("opening stock received; waiting for the stores to show it")
     await quiesce.wait_converged(live, timeout_s=live.options.quiesce_timeout_s)
     if live.options.on_ready is not None:
@@ -198,6 +235,10 @@ async def _trade(live: Live) -> None:
     for action in final_resets(actions):
         await live.faults.apply(action)
     await live.driver.arrivals(all_now=True)
+    live.files_gap_units = await live.driver.file_warehouse_gap()
+    await live.driver.closing_snapshot()
+    if live.erp is not None:
+        live.faults.injected.update(live.erp.injected)
     stop.set()
     await sampler
 
@@ -253,6 +294,9 @@ async def _audit(live: Live) -> AuditResult:
     snapshot = await quiesce.read_world(live)
     live.requests_at_end = await quiesce.platform_requests(live)
     live.inbox = inbox_rows(await asyncio.to_thread(scrape, live.hub.inbound_metrics_url))
+    if live.erp is not None and live.hub.files is not None:
+        watched, quarantined = await quiesce.read_file_drop(live, live.hub.files.log_path)
+        live.file_drop = file_drop_findings(live.erp, watched, quarantined, live.files_gap_units)
     orders = live.shoppers.log if live.shoppers else OrderLog()
     return audit(
         live.world.skus,

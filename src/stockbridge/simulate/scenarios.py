@@ -58,6 +58,24 @@ class WarehouseWork:
 
 
 @dataclass(frozen=True)
+class FileDrop:
+    """One warehouse run by an ERP/WMS without an API: everything it does at `warehouse` (receipts,
+    shipping, returns, transfers, counts, the opening and closing stock) reaches the hub as files in
+    a drop folder that `stockbridge files watch` ingests, never through the API. Besides the
+    scenario's warehouse jobs, the ERP books multi-line deliveries (`deliveries_per_s`, at least
+    two), `malformed_rows` of them with one malformed line, and sends `duplicate_files` of them
+    twice."""
+
+    warehouse: str = "WH2"
+    connection: str = "erp"
+    location_code: str = "02"  # the warehouse's code in the ERP
+    watch_every_s: float = 0.1
+    deliveries_per_s: float = 0.3
+    malformed_rows: int = 1
+    duplicate_files: int = 1
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -74,6 +92,7 @@ class Scenario:
     woo_requests_per_second: float = 20.0
     reconcile_every_s: float = 3.0
     poll_every_s: float = 1.0
+    file_drop: FileDrop | None = None
 
     def with_overrides(self, duration_s: float | None, rate: float | None) -> Scenario:
         return replace(
@@ -158,6 +177,23 @@ SCENARIOS: dict[str, Scenario] = {
                 transfer_transit_s=1.0,
                 counts_per_s=0.5,
             ),
+        ),
+        Scenario(
+            "erp-file-drop",
+            "WH2 is run by an ERP without an API: its deliveries, shipments, returns and counts arrive "
+            "as snapshot and movement files in a drop folder, with a malformed row and a file sent twice.",
+            duration_s=8.0,
+            rate=10.0,
+            share_percent=40,
+            warehouse=WarehouseWork(
+                ship_every_s=1.0,
+                receipts_per_s=0.5,
+                returns_per_s=0.5,
+                transfers_per_s=0.3,
+                transfer_transit_s=1.0,
+                counts_per_s=0.5,
+            ),
+            file_drop=FileDrop(),
         ),
         Scenario(
             "steady-day",

@@ -5,7 +5,8 @@ The hub side is defined through the hub's own services (the composition the CLI 
 run's database, before the hub's processes start: two warehouses, one channel per emulated
 store fed by both, one listing per SKU and channel with the scenario's share, and one connection
 per store (discovered, so variants are bound by SKU code). The stores start at zero: the hub
-pushes their levels once the warehouses have received stock.
+pushes their levels once the warehouses have received stock. A file-drop warehouse gets its
+ERP's location code, and every SKU its ERP alias, under the ERP's connection code.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from stockbridge.services.catalog_places import (
 from stockbridge.services.catalog_skus import SkuSpec, define_sku
 from stockbridge.services.connections import ConnectionSpec, load_connection_config, register_connection
 from stockbridge.services.context import HubContext
+from stockbridge.simulate.erp import erp_alias
 from stockbridge.simulate.scenarios import WAREHOUSES, Scenario
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
@@ -78,8 +80,10 @@ async def seed_stores(session: aiohttp.ClientSession, urls: dict[str, str], skus
 def define_hub(
     ctx: HubContext, scenario: Scenario, skus: list[str], urls: dict[str, str], push_location: str
 ) -> World:
+    drop = scenario.file_drop
     for code in WAREHOUSES:
-        define_location(ctx, LocationSpec(code, f"Warehouse {code}"))
+        external = {drop.connection: drop.location_code} if drop and drop.warehouse == code else {}
+        define_location(ctx, LocationSpec(code, f"Warehouse {code}", external_codes=external))
     rules = Rules(share_percent=scenario.share_percent)
     stores = (
         Store("shopify", "shop", "shopify-main", urls["shopify"]),
@@ -88,7 +92,7 @@ def define_hub(
     for store in stores:
         define_channel(ctx, ChannelSpec(store.channel, store.channel, store.platform, WAREHOUSES, rules))
     for code in skus:
-        define_sku(ctx, SkuSpec(code, code))
+        define_sku(ctx, SkuSpec(code, code, aliases={drop.connection: [erp_alias(code)]} if drop else {}))
         for store in stores:
             define_listing(ctx, ListingSpec(store.channel, code))
     shop, woo = stores
