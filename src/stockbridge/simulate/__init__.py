@@ -3,9 +3,10 @@
 scenarios   the named scenarios, as data
 population  seeded shoppers placing storefront orders on the emulators
 warehouse   receipts, shipping, returns, transfers and counts through the hub API (its own book)
+erp         the ERP of a file-drop warehouse: snapshot and movement files in a drop folder
 faults      the seeded fault schedule (emulator switches, offline warehouses, SIGKILLed processes)
-processes   emulators and the hub's own commands (`serve`, `sync worker`, `inbound run`) as
-            subprocesses on loopback
+processes   emulators and the hub's own commands (`serve`, `sync worker`, `inbound run`, and
+            `files watch` for a file-drop warehouse) as subprocesses on loopback
 metrics     the workers' Prometheus numbers, added up across worker restarts
 world       catalogs, connections, bindings and webhook subscriptions
 quiesce     reading the world and waiting until it is at rest

@@ -132,6 +132,8 @@ class _Board:
         self.console.print(f"               {hub.inbound_metrics_url} (inbound worker)")
         for platform, url in stores.items():
             self.console.print(f"  {platform:<12} {url}/_emulator/state")
+        if hub.files is not None:
+            self.console.print(f"  ERP drop     {hub.folder / 'erp-drop'} (inbox/, done/, failed/)")
         self.console.print(f"  logs, db     {hub.folder}")
 
 

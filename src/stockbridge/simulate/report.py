@@ -111,6 +111,17 @@ def render(report: RunReport, console: Console) -> None:
         ("ledger matches balances", "yes" if d["ledger_consistent"] else "[red]no[/]"),
         ("time", f"{d['trade_s']} s trading, {d['quiesce_s']} s to settle, {d['wall_s']} s in all"),
     ]
+    if "file_drop" in d:
+        drop = d["file_drop"]
+        caught = sum(m["quarantined"] for m in drop["malformed_rows"])
+        rows.append(
+            (
+                "file drop (ERP)",
+                f"{drop['files_dropped']} files, {drop['files_resent']} resent"
+                f" (rows applied again: {_flag(drop['resent_rows_applied'])}),"
+                f" malformed rows quarantined {caught}/{len(drop['malformed_rows'])}",
+            )
+        )
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)

@@ -3,7 +3,8 @@
 A `Scenario` says what the world looks like (SKUs, starting stock per warehouse, each channel's
 share of available stock), how shoppers behave (orders per second, how much of the demand hits
 one hot SKU, quantities), what the warehouses do (receipts, shipping, returns, transfers, counts)
-and which faults strike when (as fractions of the run, so `--duration` stretches them). The
+and which faults strike when (as fractions of the run, so `--duration` stretches them), and
+whether one warehouse is run by an ERP that exchanges files instead of calling the API. The
 population, the warehouse driver and the fault schedule turn it into seeded plans; nothing here
 runs anything.
 
