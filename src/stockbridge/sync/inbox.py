@@ -19,6 +19,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -124,20 +125,50 @@ class OrderNotYetKnown(Exception):
     """The message refers to an order whose sale is not recorded yet: retry later."""
 
 
+ROWS_PER_TRANSACTION = 50  # a write transaction per this many rows: SQLite's one writer is the limit
+
+
 def process_inbox(
     ctx: HubContext, source: ConnectorSource, *, limit: int = 100, max_attempts: int = MAX_ATTEMPTS
 ) -> InboxReport:
     """One pass over pending rows in id order (each at most once per pass), up to `limit`."""
-    report, after = InboxReport(), 0
+    report, after, left = InboxReport(), 0, limit
     connectors = _Connectors(ctx, source)
-    for _ in range(limit):
-        claimed = ctx.write(lambda conn, a=after: _process_next(conn, ctx, connectors, a, max_attempts))  # type: ignore[misc]
+    while left > 0:
+        size = min(ROWS_PER_TRANSACTION, left)
+        handled = ctx.write(
+            partial(
+                _process_some,
+                ctx=ctx,
+                connectors=connectors,
+                after=after,
+                size=size,
+                max_attempts=max_attempts,
+            )
+        )
+        for row_id, result in handled:
+            after = row_id
+            report.add(result.status)
+            report.oversold.extend(result.oversold)
+        left -= len(handled)
+        if len(handled) < size:
+            break
+    return report
+
+
+def _process_some(
+    conn: sa.Connection, *, ctx: HubContext, connectors: _Connectors, after: int, size: int, max_attempts: int
+) -> list[tuple[int, Handled]]:
+    """Up to `size` rows in one transaction, each in its own savepoint (`_handle_guarded`): one
+    commit for many deliveries, and still a failing row is undone and classified alone."""
+    handled: list[tuple[int, Handled]] = []
+    while len(handled) < size:
+        claimed = _process_next(conn, ctx, connectors, after, max_attempts)
         if claimed is None:
             break
-        after, result = claimed
-        report.add(result.status)
-        report.oversold.extend(result.oversold)
-    return report
+        after = claimed[0]
+        handled.append(claimed)
+    return handled
 
 
 class _Connectors:
