@@ -132,6 +132,11 @@ class FakeConnector:
 
     async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
         """Updated at or after `cursor.updated_after`, oldest first, skipping `seen` ids at that instant."""
+        return self._page(cursor, limit, None)
+
+    def _page(
+        self, cursor: OrderCursor, limit: int, until: datetime | None
+    ) -> tuple[list[RemoteOrder], OrderCursor]:
         self.order_calls.append(cursor)
         if self.fail_after_pages is not None and len(self.order_calls) > self.fail_after_pages:
             raise PlatformDown("the platform is down")
@@ -140,9 +145,12 @@ class FakeConnector:
         page = [
             o
             for o in ordered
-            if start is None
-            or o.updated_at > start
-            or (o.updated_at == start and o.order_id not in cursor.seen)
+            if (until is None or o.updated_at <= until)
+            and (
+                start is None
+                or o.updated_at > start
+                or (o.updated_at == start and o.order_id not in cursor.seen)
+            )
         ][:limit]
         if not page:
             return [], cursor
@@ -154,6 +162,28 @@ class FakeConnector:
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+class ListingFakeConnector(FakeConnector):
+    """A channel that lists order versions cheaply and reads orders whole by id, as Shopify does
+    (`OrderVersionSource`); `read_whole` records every order it was asked to read whole."""
+
+    def __init__(self, secret: str = "s3cret") -> None:
+        super().__init__(secret)
+        self.read_whole: list[str] = []
+
+    async def orders(self, cursor: OrderCursor, *, limit: int = 250) -> tuple[list[RemoteOrder], OrderCursor]:
+        raise AssertionError("a poll of a listing channel reads orders whole only by id")
+
+    async def order_versions(
+        self, cursor: OrderCursor, *, limit: int = 250, until: datetime | None = None
+    ) -> tuple[list[tuple[str, datetime]], OrderCursor]:
+        page, after = self._page(cursor, limit, until)
+        return [(o.order_id, o.updated_at) for o in page], after
+
+    async def read_orders(self, order_ids: Sequence[str]) -> list[RemoteOrder]:
+        self.read_whole.extend(order_ids)
+        return [self.orders_by_id[i] for i in order_ids if i in self.orders_by_id]
 
 
 class WorkerCrash(BaseException):

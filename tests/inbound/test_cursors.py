@@ -32,8 +32,26 @@ def test_the_request_starts_a_look_back_before_the_cursor() -> None:
     assert TimeCursor().request(timedelta(minutes=5)) == OrderCursor()
 
 
+def test_the_look_back_is_a_sweep_due_every_so_often_not_on_every_poll() -> None:
+    every = timedelta(minutes=5)
+    assert TimeCursor().sweep_due(at(0), every)  # a first poll reads everything
+    assert TimeCursor(at(10)).sweep_due(at(0), every)  # never swept (a checkpoint of old)
+    swept = TimeCursor(at(10), frozenset({"b"})).swept(at(20))
+    assert not swept.sweep_due(at(24, 59), every)
+    assert swept.sweep_due(at(25), every)
+    assert swept.advance([("c", at(11))]).swept_at == at(20)  # advancing keeps when it swept
+
+
 def test_the_cursor_survives_its_json_form() -> None:
     cursor = TimeCursor(at(10, 30), frozenset({"b", "a"}))
-    assert cursor.to_json() == {"last_value": "2026-01-01T10:10:30+00:00", "seen": ["a", "b"]}
+    assert cursor.to_json() == {
+        "last_value": "2026-01-01T10:10:30+00:00",
+        "seen": ["a", "b"],
+        "swept_at": None,
+    }
     assert TimeCursor.from_json(cursor.to_json()) == cursor
+    assert TimeCursor.from_json(cursor.swept(at(11)).to_json()) == cursor.swept(at(11))
+    assert TimeCursor.from_json({"last_value": "2026-01-01T10:10:30+00:00", "seen": []}) == TimeCursor(
+        at(10, 30)
+    )
     assert TimeCursor.from_json(None) == TimeCursor()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,15 @@ from prometheus_client import CollectorRegistry
 
 from stockbridge.connectors.base import OrderCursor, RemoteOrder
 from stockbridge.domain.clock import FrozenClock
+from stockbridge.services.catalog_places import ChannelSpec, ListingSpec, define_channel, define_listing
 from stockbridge.services.catalog_skus import add_alias
-from stockbridge.services.connections import load_connection_config
+from stockbridge.services.channel_orders import recorded_versions
+from stockbridge.services.connections import (
+    ConnectionConfig,
+    ConnectionSpec,
+    load_connection_config,
+    register_connection,
+)
 from stockbridge.services.context import HubContext
 from stockbridge.services.quarantine import list_quarantine
 from stockbridge.store.schema_sync import sync_cursors
@@ -20,7 +28,7 @@ from stockbridge.sync.cursors import TimeCursor
 from stockbridge.sync.inbound_bindings import record_of
 from stockbridge.sync.inbox import process_inbox, requeue
 from stockbridge.sync.pollers import InboundLoop, InboundMetrics, InboxStateCollector, PollReport, poll_orders
-from tests.inbound.fakes import FakeConnector, PlatformDown, order_payload
+from tests.inbound.fakes import FakeConnector, ListingFakeConnector, PlatformDown, order_payload
 from tests.inbound.helpers import CONNECTION, SECRET, at, balance, deliver, inbox_rows, order_events
 
 
@@ -49,7 +57,8 @@ def test_a_poll_catches_an_order_whose_webhook_never_came(
     assert balance(shop, "TEE", "WH1").committed == 0  # stored, not yet processed
     assert process_inbox(shop, fake.for_config).counts == {"done": 1}
     assert balance(shop, "TEE", "WH1").committed == 2
-    assert stored_cursor(shop) == (TimeCursor(at(0), frozenset({"1"})), clock.now())
+    # a first poll reads everything: it counts as a sweep of the look-back
+    assert stored_cursor(shop) == (TimeCursor(at(0), frozenset({"1"}), clock.now()), clock.now())
 
 
 def test_polling_an_order_the_webhook_already_brought_changes_nothing(
@@ -81,16 +90,18 @@ def test_the_look_back_rereads_late_writes_and_ties_are_not_fed_twice(
     assert (report.fetched, report.skipped_ties, report.known, report.stored) == (4, 1, 1, 2)
     assert process_inbox(shop, fake.for_config).counts == {"done": 2}
     assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (2, 2)
-    assert stored_cursor(shop) == (TimeCursor(at(30), frozenset({"A", "B"})), clock.now())
+    assert stored_cursor(shop) == (TimeCursor(at(30), frozenset({"A", "B"}), clock.now()), clock.now())
 
 
-def test_the_cursor_is_checkpointed_after_each_page(shop: HubContext, fake: FakeConnector) -> None:
+def test_the_cursor_is_checkpointed_after_each_page(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
     for n in range(3):
         fake.put_order(order_payload(f"P{n}", at(n), [("item-tee", "TEE", 1)]))
     fake.fail_after_pages = 2
     with pytest.raises(PlatformDown):
         poll(shop, fake, page_size=1)
-    assert stored_cursor(shop)[0] == TimeCursor(at(1), frozenset({"P1"}))
+    assert stored_cursor(shop)[0] == TimeCursor(at(1), frozenset({"P1"}), clock.now())
     assert process_inbox(shop, fake.for_config).counts == {"done": 2}
     fake.fail_after_pages = None
     assert poll(shop, fake, page_size=1, lookback=timedelta(0)).stored == 1
@@ -233,3 +244,97 @@ def test_the_inbound_metrics_count_passes_and_polls_and_show_the_inbox(
     assert value("stockbridge_inbox_rows", {"status": "quarantined"}) == 1
     assert value("stockbridge_inbox_rows", {"status": "pending"}) is None
     assert value("stockbridge_inbox_oldest_pending_seconds") == 0.0
+
+
+# --- Regressions: at 100 orders/s the pollers missed orders whose webhooks never came ---------
+
+
+def test_a_slow_channel_does_not_hold_up_the_polls_of_the_other_connections(
+    shop: HubContext, clock: FrozenClock
+) -> None:
+    define_channel(shop, ChannelSpec("shop-two", "Second shop", "fake", locations=("WH1",)))
+    define_listing(shop, ListingSpec("shop-two", "MUG"))
+    secrets = {"webhook_secret": SECRET}
+    register_connection(shop, ConnectionSpec("fake-two", "fake", "shop-two", secrets=secrets))
+    slow, other = HangingPolls(SECRET), FakeConnector(SECRET)
+    connectors = {CONNECTION: slow, "fake-two": other}
+    other.put_order(order_payload("O1", at(0), [(None, "MUG", 1)]))  # its webhook never came
+    stop, passes = asyncio.Event(), []
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)  # a poll of each connection falls due at every pass
+        passes.append(seconds)
+        if len(passes) == 1:  # sold while the slow channel's poll hangs; its webhook lost too
+            other.put_order(order_payload("O2", at(1), [(None, "MUG", 2)]))
+        if len(passes) == 3:
+            slow.release.set()
+            stop.set()
+
+    loop = InboundLoop(shop, lambda c: connectors[c.code], process_every_s=1, poll_every_s=1, sleep=sleep)
+    asyncio.run(loop.run(stop))
+    process_inbox(shop, fake_source(connectors))
+    assert balance(shop, "MUG", "WH1").committed == 3, "the other connection was polled again"
+    assert len(slow.order_calls) == 1, "one poll of the slow channel at a time"
+    assert not loop.polling
+
+
+def fake_source(connectors: dict[str, FakeConnector]) -> Callable[[ConnectionConfig], FakeConnector]:
+    return lambda config: connectors[config.code]
+
+
+def test_between_sweeps_a_poll_starts_at_its_checkpoint_and_reads_only_what_is_new(
+    shop: HubContext, fake: FakeConnector, clock: FrozenClock
+) -> None:
+    for n in range(5):
+        fake.put_order(order_payload(f"S{n}", at(n), [(None, "MUG", 1)]))
+    every = {"sweep_every": timedelta(minutes=5)}  # what the inbound loop uses: half the look-back
+    assert poll(shop, fake, **every).fetched == 5  # the first poll reads everything
+    clock.advance(60)  # polled again a minute later: the look-back (10 minutes) is not re-read
+    fake.put_order(order_payload("S5", at(6), [(None, "MUG", 1)]))
+    calls = len(fake.order_calls)
+    report = poll(shop, fake, **every)
+    assert fake.order_calls[calls] == OrderCursor(at(4), frozenset({"S4"}))
+    assert (report.swept, report.fetched, report.stored) == (False, 1, 1)
+    clock.advance(240)  # five minutes since the last sweep: one is due
+    report = poll(shop, fake, **every)
+    assert (report.swept, report.fetched, report.skipped_ties, report.stored) == (True, 6, 1, 0)
+    assert stored_cursor(shop)[0].swept_at == clock.now()
+
+
+def test_a_listing_channel_reads_whole_only_the_versions_the_hub_does_not_have(
+    shop: HubContext, clock: FrozenClock
+) -> None:
+    listing = ListingFakeConnector(SECRET)
+    delivered = order_payload("W", at(0), [("item-tee", "TEE", 1)])
+    deliver(shop, listing, "orders/create", delivered)
+    assert process_inbox(shop, listing.for_config).counts == {"done": 1}
+    listing.put_order(delivered)
+    listing.put_order(order_payload("L", at(1), [(None, "MUG", 2)]))  # its webhook was lost
+    clock.set(at(5))
+    listing.put_order(order_payload("Y", at(5) - timedelta(seconds=3), [(None, "MUG", 1)]))  # too young
+
+    report = poll(shop, listing)
+    assert listing.read_whole == ["L"]  # W is recorded at that version; Y is left to its webhook
+    assert (report.fetched, report.known, report.read_whole, report.stored) == (2, 1, 1, 1)
+    assert process_inbox(shop, listing.for_config).counts == {"done": 1}
+    assert (balance(shop, "TEE", "WH1").committed, balance(shop, "MUG", "WH1").committed) == (1, 2)
+
+    clock.advance(60)  # Y's webhook never came: now it is old enough to be read
+    assert poll(shop, listing).stored == 1 and listing.read_whole == ["L", "Y"]
+    assert process_inbox(shop, listing.for_config).counts == {"done": 1}
+    assert balance(shop, "MUG", "WH1").committed == 3
+
+    listing.put_order(order_payload("W", at(7), [("item-tee", "TEE", 1)], cancelled=True))  # updated
+    clock.advance(120)
+    report = poll(shop, listing)  # a sweep lists all three again
+    assert listing.read_whole == ["L", "Y", "W"], "only the new version of W is read whole"
+    assert (report.fetched, report.skipped_ties, report.known, report.stored) == (3, 1, 1, 1)
+    assert process_inbox(shop, listing.for_config).counts == {"done": 1}
+    assert balance(shop, "TEE", "WH1").committed == 0
+    with shop.read() as conn:
+        record = record_of(load_connection_config(shop, CONNECTION), shop.tenant_id)
+        assert recorded_versions(conn, shop.tenant_id, record.id, ["W", "L", "Y", "X"]) == {
+            "W": at(7),
+            "L": at(1),
+            "Y": at(5) - timedelta(seconds=3),
+        }

@@ -142,7 +142,7 @@ async def poll(ctx: HubContext) -> PollReport:
     config = load_connection_config(ctx, SHOP)
     connector = shopify_inbound(config)
     try:
-        return await poll_orders(ctx, record_of(config, ctx.tenant_id), connector)
+        return await poll_orders(ctx, record_of(config, ctx.tenant_id), connector, settle=None)
     finally:
         await connector.aclose()
 

@@ -10,6 +10,9 @@ What was applied to an order (its keys, the units still committed to it) is kept
 row in `bindings` (object type `order`), written with its events; locking that row serialises
 one order's facts. A message may arrive twice, late or before the order itself; every fact moves
 a balance at most once. Mapping channel ids to hub ids is the caller's (sync.inbound_bindings).
+A message that is the order's whole state carries its `version` (the channel's `updated_at`); the
+newest version recorded is kept on the order's row too (`recorded_versions`), so that a poll need
+not read again, whole, an order the hub already has at that version.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -79,6 +82,7 @@ class ChannelOrder:
     cancelled: bool = False
     movements: tuple[OrderMovement, ...] = ()
     occurred_at: datetime | None = None
+    version: datetime | None = None  # the order's `updated_at`, when this is its whole state
 
     @property
     def prefix(self) -> str:
@@ -112,6 +116,15 @@ class _History:
     keys: set[str] = field(default_factory=set)
     committed: dict[Key, int] = field(default_factory=dict)
     sold_at: dict[int, list[int]] = field(default_factory=dict)
+    version: datetime | None = None  # the newest whole state of the order recorded
+
+    def saw(self, version: datetime | None) -> bool:
+        """Keep `version` if it is newer than the one kept; whether it was."""
+        version = _aware(version) if version is not None else None
+        if version is None or (self.version is not None and version <= self.version):
+            return False
+        self.version = version
+        return True
 
     def take(self, changes: Mapping[Key, Delta]) -> None:
         for key, delta in changes.items():
@@ -122,16 +135,23 @@ class _History:
             "keys": sorted(self.keys),
             "committed": [[s, loc, q] for (s, loc), q in sorted(self.committed.items()) if q],
             "sold_at": [[s, locs] for s, locs in sorted(self.sold_at.items())],
+            "version": self.version.isoformat() if self.version else None,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> _History:
         data = data if isinstance(data, dict) else {}
+        version = data.get("version")
         return cls(
             set(data.get("keys", ())),
             {(int(s), int(loc)): int(q) for s, loc, q in data.get("committed", ())},
             {int(s): [int(loc) for loc in locs] for s, locs in data.get("sold_at", ())},
+            _aware(datetime.fromisoformat(version)) if version else None,
         )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> OrderOutcome:
@@ -159,7 +179,7 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
         _apply_once(writer, history, outcome, key, movement.kind, movement.lines)
     if order.cancelled:
         _apply_once(writer, history, outcome, order.key("cancel"), "cancel", ())
-    if outcome.applied:
+    if history.saw(order.version) or outcome.applied:
         _save_history(conn, ctx, order, history)
     return outcome
 
@@ -420,6 +440,29 @@ def _open_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> 
     )
     history.keys.update(recorded)
     return history
+
+
+def recorded_versions(
+    conn: sa.Connection, tenant_id: int, connection_id: int, order_ids: Iterable[str]
+) -> dict[str, datetime]:
+    """The newest whole state (`updated_at`) recorded of each of these orders of a connection, for
+    those the hub has one of: everything the channel said of an order up to then is applied."""
+    b, wanted = bindings.c, sorted(set(order_ids))
+    found: dict[str, datetime] = {}
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            sa.select(b.external_id, b.extra).where(
+                b.tenant_id == tenant_id,
+                b.connection_id == connection_id,
+                b.object_type == ORDER_BINDING,
+                b.external_id.in_(wanted[start : start + 500]),
+            )
+        )
+        for external_id, extra in rows:
+            version = _History.from_json(extra).version
+            if version is not None:
+                found[str(external_id)] = version
+    return found
 
 
 def _save_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder, history: _History) -> None:

@@ -1,16 +1,21 @@
 """Incremental cursors as explicit values, persisted per (connection, stream) in `sync_cursors`.
 
 A `TimeCursor` remembers the highest `updated_at` processed and the ids processed at exactly that
-instant. A poll asks the channel for records updated since `last_value - lookback` (the look-back
-catches records written late with an earlier timestamp; re-reading them is harmless because their
-facts apply once) and skips only a record it has provably handled: same id at the same instant
-(dedupe on ties). Advancing keeps the ids of every record at the new highest instant.
+instant. A poll asks the channel for records updated since `last_value` and skips only a record it
+has provably handled: same id at the same instant (dedupe on ties). Advancing keeps the ids of
+every record at the new highest instant.
+
+The look-back (records written late with an earlier timestamp) is a sweep, not a part of every
+poll: a poll re-reads from `last_value - lookback` only when the last sweep started `sweep_every`
+ago or more (`swept_at`, on the hub's clock). Re-reading is harmless (facts apply once) but not
+free: a look-back on every poll re-reads `lookback` worth of orders each time, so that with frequent
+polls a busy channel is re-read hundreds of times over and a poll never gets to its newest orders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +30,15 @@ from stockbridge.store.schema_sync import sync_cursors
 class TimeCursor:
     last_value: datetime | None = None
     seen: frozenset[str] = frozenset()  # ids processed at exactly `last_value`
+    swept_at: datetime | None = None  # when a poll last re-read the look-back (the hub's clock)
+
+    def sweep_due(self, now: datetime, every: timedelta) -> bool:
+        """Whether a poll starting `now` re-reads the look-back: when none has yet, or the last
+        one started `every` ago or more (a first poll reads everything: a sweep of its own)."""
+        return self.last_value is None or self.swept_at is None or now - self.swept_at >= every
+
+    def swept(self, now: datetime) -> TimeCursor:
+        return replace(self, swept_at=now)
 
     def request(self, lookback: timedelta) -> OrderCursor:
         """What to ask the channel for: everything since the look-back start (ties included)."""
@@ -43,20 +57,24 @@ class TimeCursor:
                 top, seen = updated_at, {record_id}
             elif updated_at == top:
                 seen.add(record_id)
-        return TimeCursor(top, frozenset(seen))
+        return TimeCursor(top, frozenset(seen), self.swept_at)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "last_value": self.last_value.isoformat() if self.last_value else None,
             "seen": sorted(self.seen),
+            "swept_at": self.swept_at.isoformat() if self.swept_at else None,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> TimeCursor:
         if not isinstance(data, dict) or not data.get("last_value"):
             return cls()
+        swept = data.get("swept_at")
         return cls(
-            datetime.fromisoformat(data["last_value"]), frozenset(str(i) for i in data.get("seen", ()))
+            datetime.fromisoformat(data["last_value"]),
+            frozenset(str(i) for i in data.get("seen", ())),
+            datetime.fromisoformat(swept) if swept else None,
         )
 
 

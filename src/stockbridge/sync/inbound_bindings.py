@@ -14,10 +14,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 
@@ -47,7 +47,9 @@ class RemoteMovement:
 @dataclass(frozen=True)
 class OrderFacts:
     """What one message tells about one order. `lines` is None when the message does not carry
-    the order's lines (e.g. a refund webhook); such a message waits until the order is known."""
+    the order's lines (e.g. a refund webhook); such a message waits until the order is known.
+    `updated_at` is the order's own, given only by a message that is the order's whole state at
+    that instant (an order webhook, a polled order): the version of it the hub then has."""
 
     order_id: str
     updated_at: datetime | None
@@ -94,6 +96,26 @@ class InboundConnector(Protocol):
     ) -> tuple[list[RemoteOrder], OrderCursor]: ...
 
     async def aclose(self) -> None: ...
+
+
+OrderVersion = tuple[str, datetime]  # (order id, its `updated_at`): an order as a listing names it
+
+
+@runtime_checkable
+class OrderVersionSource(Protocol):
+    """A connector whose channel lists which orders changed (id and `updated_at`) for far less than
+    reading them whole (Shopify: about 1 cost point per order listed, 8 per order read whole), so
+    that a poll reads whole only the versions the hub has not recorded (`sync.pollers`).
+
+    `order_versions` follows the `OrderCursor` contract of `orders` and lists only orders updated
+    at or before `until` (when given); `read_orders` reads the named orders whole, as they are now (an
+    order gone from the channel is left out)."""
+
+    async def order_versions(
+        self, cursor: OrderCursor, *, limit: int = 250, until: datetime | None = None
+    ) -> tuple[list[OrderVersion], OrderCursor]: ...
+
+    async def read_orders(self, order_ids: Sequence[str]) -> list[RemoteOrder]: ...
 
 
 POLLED_ORDER_TOPIC = "poll/order"  # inbox rows a poller stored: the body is `encode_remote_order`
@@ -269,6 +291,7 @@ def to_channel_order(resolver: InboundResolver, record: ConnectionRecord, facts:
         cancelled=facts.cancelled,
         movements=movements,
         occurred_at=facts.updated_at,
+        version=facts.updated_at,
     )
 
 

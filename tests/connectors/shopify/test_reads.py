@@ -192,3 +192,39 @@ async def test_an_order_comes_with_its_fulfilments_and_refunds_read_whole() -> N
         counters = shop.emulator.counters
         assert (counters.get("graphql_query:fulfillment"), counters.get("graphql_query:refund")) == (1, 1)
         await connector.aclose()
+
+
+async def test_order_versions_list_ids_and_times_by_the_cursor_up_to_until(shop: Shop) -> None:
+    connector = shop.connector()
+    shop_loc = shop.location("Shop location")
+    first = await shop.sell(shop.item("MUG"), shop_loc, 1)
+    second = await shop.sell(shop.item("TEE-S"), shop_loc, 2)  # same instant as the first
+    shop.clock.advance(30)
+    third = await shop.sell(shop.item("TEE-M"), shop_loc, 1)
+    start = shop.clock.now()
+    listed, cursor = await connector.order_versions(OrderCursor(), until=start - timedelta(seconds=10))
+    ids = [first["admin_graphql_api_id"], second["admin_graphql_api_id"]]
+    assert [order_id for order_id, _ in listed] == ids  # the third is too recent
+    assert cursor == OrderCursor(start - timedelta(seconds=30), frozenset(ids))
+    rest, cursor = await connector.order_versions(cursor)
+    assert rest == [(third["admin_graphql_api_id"], start)]
+    assert (await connector.order_versions(cursor))[0] == []  # nothing new
+    assert shop.emulator.counters.get("graphql_query:orders") == 3
+    await connector.aclose()
+
+
+async def test_read_orders_reads_the_named_orders_whole_and_leaves_out_unknown_ids(shop: Shop) -> None:
+    connector = shop.connector(order_page_size=1)  # one order per request
+    shop_loc = shop.location("Shop location")
+    mug = await shop.sell(shop.item("MUG"), shop_loc, 1)
+    tee = await shop.sell(shop.item("TEE-S"), shop_loc, 2)
+    await shop.admin(f"/_emulator/orders/{tee['id']}/fulfill", {})
+    orders = await connector.read_orders(
+        [tee["admin_graphql_api_id"], "gid://shopify/Order/1", str(mug["id"])]
+    )
+    assert [o.order_id for o in orders] == [tee["admin_graphql_api_id"], mug["admin_graphql_api_id"]]
+    [line] = orders[0].lines
+    assert (line.item_id, line.sku, line.quantity) == (shop.item("TEE-S"), "TEE-S", 2)
+    assert [f["status"] for f in orders[0].raw["fulfillments"]] == ["SUCCESS"]
+    assert shop.emulator.counters.get("graphql_query:nodes") == 3
+    await connector.aclose()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
 import aiohttp
 
 from stockbridge.connectors.base import (
     Capabilities,
+    OrderCursor,
+    RemoteOrder,
     WebhookMessage,
 )
 from stockbridge.connectors.composed import ComposedConnector
@@ -38,6 +41,7 @@ CAPABILITIES = Capabilities(
 class ShopifyConnector(ComposedConnector):
     platform = "shopify"
     capabilities = CAPABILITIES
+    streams: ShopifyStreams
 
     def __init__(
         self,
@@ -61,6 +65,15 @@ class ShopifyConnector(ComposedConnector):
                 connection=self.connection,
                 operation="check",
             )
+
+    async def order_versions(
+        self, cursor: OrderCursor, *, limit: int = 250, until: datetime | None = None
+    ) -> tuple[list[tuple[str, datetime]], OrderCursor]:
+        """Which orders changed and when, for a point an order (see `ShopifyStreams`)."""
+        return await self.streams.order_versions(cursor, limit, until)
+
+    async def read_orders(self, order_ids: Sequence[str]) -> list[RemoteOrder]:
+        return await self.streams.read_orders(order_ids)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         return webhooks.verify(self.config.api_secret.get_secret_value(), headers, body)
