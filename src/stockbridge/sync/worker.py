@@ -142,11 +142,12 @@ class SyncWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; then let rounds under way finish and close every connector."""
+        everyone = True
         try:
             while not stop.is_set() and not self._done():
-                await self._start(TickReport())
+                await self._start(TickReport(), everyone=everyone)
                 if not self._done():
-                    await self._idle(stop)
+                    everyone = await self._idle(stop)
         finally:
             if self._busy:
                 await asyncio.gather(*self._busy.values())
@@ -169,15 +170,19 @@ class SyncWorker:
             except Exception:
                 logger.exception("closing the connector of %s failed", code)
 
-    async def _start(self, report: TickReport) -> list[asyncio.Task[None]]:
+    async def _start(self, report: TickReport, *, everyone: bool = True) -> list[asyncio.Task[None]]:
+        """Start serving the enabled connections not being served already: all of them, or (after
+        a nap cut short for a held backlog) only those whose held backlog is due."""
         views = [v for v in list_connections(self.ctx, enabled_only=True) if v.channel_id is not None]
         await self._drop_stale_connectors({v.code for v in views})
         started = []
         # Quiet counts only while this worker was idle: its own rounds take the CPU and the
         # database from whatever feeds the backlog, so a pause during them proves nothing.
         calm = self.ctx.clock.now() if self._busy else self._calm_since
+        soon = self.ctx.clock.now() + timedelta(seconds=MIN_WAIT_S)  # a timer may fire a hair early
         for view in views:
-            if view.code in self._busy:
+            due = self._due.get(view.code)
+            if view.code in self._busy or not (everyone or (due is not None and due <= soon)):
                 continue
             look = self._look(view, report, calm)  # before the task starts: the loop's next nap needs it
             if look is None:
@@ -285,10 +290,12 @@ class SyncWorker:
         self._next_reconcile[code] = now + timedelta(seconds=interval)
         return True
 
-    async def _idle(self, stop: asyncio.Event) -> None:
-        """Wait one poll interval (less if a held backlog is due sooner), or less if asked to stop."""
+    async def _idle(self, stop: asyncio.Event) -> bool:
+        """Wait one poll interval (less if a held backlog is due sooner), or less if asked to stop.
+        True when the wait was a whole poll interval: every connection is looked at again."""
         now = self.ctx.clock.now()
         wait = min([self.config.poll_interval_s, *((d - now).total_seconds() for d in self._due.values())])
+        whole = wait >= self.config.poll_interval_s
         napping = asyncio.ensure_future(self.sleep(max(wait, MIN_WAIT_S)))
         stopping = asyncio.ensure_future(stop.wait())
         try:
@@ -296,6 +303,7 @@ class SyncWorker:
         finally:
             for task in (napping, stopping):
                 task.cancel()
+        return whole
 
 
 def _again(report: RoundReport, claim_limit: int) -> bool:
