@@ -95,7 +95,7 @@ def guard_increases(
         else:
             pushed.append(dataclasses.replace(lv, desired=target + lv.unseen))
             cut.add(lv.listing_id)
-    ceilings = frozenset(i for i in allowed if i not in {h.listing_id for h in held})
+    ceilings = frozenset(allowed) - {h.listing_id for h in held}
     return Guarded(pushed, held, frozenset(cut), ceilings)
 
 
