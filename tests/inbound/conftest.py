@@ -1,4 +1,5 @@
-"""Fixtures for inbound tests: the hub of `helpers.hub`, a fake connector, an app with it."""
+"""Fixtures for inbound tests: the hub of `helpers.hub`, a fake connector, an app with it; async
+tests (the emulator ones) run on asyncio through anyio's pytest plugin."""
 
 from __future__ import annotations
 
@@ -33,3 +34,8 @@ def client(shop: HubContext, fake: FakeConnector) -> Iterator[TestClient]:
     app.state.connector_source = fake.for_config
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
