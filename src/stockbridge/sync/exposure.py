@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from stockbridge.services.context import HubContext
 from stockbridge.store.references import load_skus
@@ -128,6 +129,7 @@ def _allowed_targets(
     pushing = {lv.listing_id: _current(lv) for lv in rising}
     headroom = _headroom(conn, parts, siblings, parts_of, desired, pushing)
     allowed: dict[int, int] = {}
+    ceilings: dict[int, int] = {}
     for lv in rising:
         current = _current(lv)
         want = _post(lv) - current
@@ -139,7 +141,8 @@ def _allowed_targets(
         target = lv.target if step == want else current + step - min(lv.unseen, 0)
         allowed[lv.listing_id] = target
         if step > 0:
-            _set_ceiling(conn, lv.listing_id, current + step, now)
+            ceilings[lv.listing_id] = current + step
+    _set_ceilings(conn, ceilings, now)
     return allowed
 
 
@@ -242,10 +245,16 @@ def _post(level: PlannedLevel) -> int:
     return max(level.target + min(level.unseen, 0), 0) if level.acked is not None else level.target
 
 
-def _set_ceiling(conn: sa.Connection, listing_id: int, ceiling: int, now: datetime) -> None:
-    s = listing_sync.c
-    done = conn.execute(
-        sa.update(listing_sync).where(s.listing_id == listing_id).values(ceiling=ceiling, ceiling_at=now)
-    ).rowcount
-    if not done:
-        conn.execute(sa.insert(listing_sync).values(listing_id=listing_id, ceiling=ceiling, ceiling_at=now))
+def _set_ceilings(conn: sa.Connection, ceilings: Mapping[int, int], now: datetime) -> None:
+    """listing id -> ceiling, in one upsert for the round (a never-pushed listing has no row yet)."""
+    if not ceilings:
+        return
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["listing_id"],
+        set_={"ceiling": insert.excluded.ceiling, "ceiling_at": insert.excluded.ceiling_at},
+    )
+    conn.execute(
+        stmt,
+        [{"listing_id": lid, "ceiling": c, "ceiling_at": now} for lid, c in sorted(ceilings.items())],
+    )

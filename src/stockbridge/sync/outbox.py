@@ -84,18 +84,20 @@ def backlog(ctx: HubContext, channel_id: int) -> tuple[int, datetime | None]:
 
 
 def requeue(conn: sa.Connection, ctx: HubContext, items: Iterable[Claimed]) -> None:
-    """Mark claimed listings dirty again, keeping the earlier of the two `dirty_at`s."""
-    for item in items:
-        when = item.dirty_at or ctx.clock.now()
-        earlier = sa.case(
-            (sa.and_(_l.dirty.is_(True), _l.dirty_at < when), _l.dirty_at),
-            else_=sa.literal(when, _l.dirty_at.type),
-        )
-        conn.execute(
-            sa.update(listings)
-            .where(_l.tenant_id == ctx.tenant_id, _l.id == item.listing_id)
-            .values(dirty=True, dirty_at=earlier)
-        )
+    """Mark claimed listings dirty again, keeping the earlier of the two `dirty_at`s (one
+    statement, executed for every listing)."""
+    now = ctx.clock.now()
+    rows = [{"requeued_id": item.listing_id, "requeued_at": item.dirty_at or now} for item in items]
+    if not rows:
+        return
+    when = sa.bindparam("requeued_at", type_=_l.dirty_at.type)
+    earlier = sa.case((sa.and_(_l.dirty.is_(True), _l.dirty_at < when), _l.dirty_at), else_=when)
+    conn.execute(
+        sa.update(listings)
+        .where(_l.tenant_id == ctx.tenant_id, _l.id == sa.bindparam("requeued_id"))
+        .values(dirty=True, dirty_at=earlier),
+        rows,
+    )
 
 
 def shift_acknowledged(
@@ -144,6 +146,91 @@ def load_states(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, Sy
     return states
 
 
+@dataclass(frozen=True)
+class Rebase:
+    """One listing's new base: what the channel holds now (`acked`), and by how much it moved on
+    its own since the stored base (`moved`, added to the stored `unseen_units`).
+
+    `forget_unseen`: the positive guess outlived its time-to-live and the push ignored it, so it is
+    dropped (the order never came); recorded own sales (negative) are facts and stay.
+    `seen`: the level was read from the channel, so every sale recorded so far is in it and the
+    count cannot stay negative. `observe`: also record `acked` as what the channel shows.
+    `clear_attempts`: a successful write starts the retry count again."""
+
+    listing_id: int
+    acked: int | None
+    moved: int = 0
+    forget_unseen: bool = False
+    seen: bool = True
+    observe: bool = False
+    clear_attempts: bool = False
+    note: str | None = None
+
+
+def rebase(conn: sa.Connection, now: datetime, changes: Sequence[Rebase]) -> None:
+    """New bases for many listings in a few statements (a batch's acknowledgements).
+
+    The stored counts are read under row locks (PostgreSQL, in listing order so two writers
+    cannot deadlock), the new ones computed here (`_unseen_after`), and written back with one
+    upsert per shape of row."""
+    if not changes:
+        return
+    ordered = sorted(changes, key=lambda c: c.listing_id)
+    stored = _stored_unseen(conn, [c.listing_id for c in ordered])
+    shapes: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
+    for change in ordered:
+        unseen, since = _unseen_after(stored.get(change.listing_id), change, now)
+        row: dict[str, Any] = {
+            "listing_id": change.listing_id,
+            "acked_quantity": change.acked,
+            "unseen_units": unseen,
+            "unseen_at": since,
+            "acked_at": now,
+            "last_error": change.note,
+        }
+        if change.clear_attempts:
+            row["attempts"] = 0
+        if change.observe:
+            row["observed_quantity"], row["observed_at"] = change.acked, now
+        shapes.setdefault((change.clear_attempts, change.observe), []).append(row)
+    for rows in shapes.values():
+        insert = _insert(conn)
+        set_ = {name: insert.excluded[name] for name in rows[0] if name != "listing_id"}
+        if "observed_at" in set_:
+            set_["observed_at"] = _observed_since(insert)
+        conn.execute(insert.on_conflict_do_update(index_elements=["listing_id"], set_=set_), rows)
+
+
+def _stored_unseen(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, tuple[int, datetime | None]]:
+    stored: dict[int, tuple[int, datetime | None]] = {}
+    for start in range(0, len(listing_ids), 500):
+        current = (
+            sa.select(_s.listing_id, _s.unseen_units, _s.unseen_at)
+            .where(_s.listing_id.in_(listing_ids[start : start + 500]))
+            .order_by(_s.listing_id)
+        )
+        if conn.dialect.name == "postgresql":
+            current = current.with_for_update()
+        for r in conn.execute(current):
+            stored[int(r.listing_id)] = (int(r.unseen_units), r.unseen_at)
+    return stored
+
+
+def _unseen_after(
+    stored: tuple[int, datetime | None] | None, change: Rebase, now: datetime
+) -> tuple[int, datetime | None]:
+    """The stored count plus the move. After a `seen` level a negative result means the channel
+    went up by itself (a manual edit, a restock): unexplained, it is dropped, the level read is
+    the truth."""
+    units, since = stored if stored is not None else (0, None)
+    unseen = (0 if change.forget_unseen and units > 0 else units) + change.moved
+    if change.seen:
+        unseen = max(unseen, 0)
+    if not unseen:
+        return 0, None
+    return unseen, now if change.moved or since is None else since
+
+
 def record_ack(
     conn: sa.Connection,
     listing_id: int,
@@ -160,22 +247,15 @@ def record_ack(
     the write revealed them (a delta platform holding less than we aimed at). They are added to
     the stored `unseen_units`, which already carries every own sale the hub recorded since that
     base (`shift_acknowledged`, possibly while our call was in flight), so the count stays exact.
-    `forget_unseen`: the positive guess outlived its time-to-live and the push ignored it, so it
-    is dropped (the order never came); recorded own sales (negative) are facts and stay.
-    `observed`: the write saw the channel's level (false when no call was made).
-    """
-    _rebase(
-        conn,
-        listing_id,
-        holds,
-        unseen_moved,
-        now,
-        forget_unseen,
-        observed,
-        acked_at=now,
-        attempts=0,
-        last_error=None,
-    )
+    `observed`: the write saw the channel's level (false when no call was made). See `Rebase`."""
+    rebase(conn, now, [ack(listing_id, holds, unseen_moved, forget_unseen=forget_unseen, seen=observed)])
+
+
+def ack(
+    listing_id: int, holds: int, moved: int = 0, *, forget_unseen: bool = False, seen: bool = True
+) -> Rebase:
+    """`record_ack` as a `Rebase`, for batches; a level `seen` is also recorded as observed."""
+    return Rebase(listing_id, holds, moved, forget_unseen, seen, observe=seen, clear_attempts=True)
 
 
 def record_stale(
@@ -188,6 +268,13 @@ def record_stale(
     base: int | None,
     forget_unseen: bool = False,
 ) -> None:
+    """A compare-and-set refused: the channel holds `remote`, not `change.expected`. See `stale`."""
+    rebase(conn, now, [stale(listing_id, change, remote, base=base, forget_unseen=forget_unseen)])
+
+
+def stale(
+    listing_id: int, change: LevelChange, remote: int | None, *, base: int | None, forget_unseen: bool = False
+) -> Rebase:
     """A compare-and-set refused: the channel holds `remote`, not `change.expected`.
 
     It moved on its own by `base - remote` since our stored base (`acked_quantity`, which the
@@ -195,54 +282,17 @@ def record_stale(
     since): sales it took since. Those the hub has recorded already were counted into
     `unseen_units` by `shift_acknowledged` (negative); adding the move leaves exactly the sales
     the hub has not recorded yet. `remote` becomes the new "from" (None when unreported: read
-    next round, nothing unseen is guessed).
-    """
-    expected = change.expected
+    next round, nothing unseen is guessed)."""
     moved = base - remote if base is not None and remote is not None else 0
-    _rebase(
-        conn,
+    return Rebase(
         listing_id,
         remote,
         moved,
-        now,
         forget_unseen,
-        True,
-        acked_at=now,
-        last_error=f"stale: channel held {remote}, expected {expected}",
+        seen=True,
+        observe=remote is not None,
+        note=f"stale: channel held {remote}, expected {change.expected}",
     )
-    if remote is not None:
-        record_observed(conn, listing_id, remote, now)
-
-
-def _rebase(
-    conn: sa.Connection,
-    listing_id: int,
-    acked: int | None,
-    moved: int,
-    now: datetime,
-    forget: bool,
-    observed: bool,
-    **values: Any,
-) -> None:
-    """New base `acked`; `unseen_units` += `moved` on the stored value (read under a row lock).
-
-    After an `observed` level, every sale recorded so far happened before the observation, so it
-    is in the level: the count cannot be negative. A negative result means the channel went up by
-    itself (a manual edit, a restock): unexplained, it is dropped, the observation is the truth."""
-    current = sa.select(_s.unseen_units, _s.unseen_at).where(_s.listing_id == listing_id)
-    if conn.dialect.name == "postgresql":
-        current = current.with_for_update()
-    row = conn.execute(current).first()
-    stored = int(row.unseen_units) if row is not None else 0
-    unseen = (0 if forget and stored > 0 else stored) + moved
-    if observed:
-        unseen = max(unseen, 0)
-    since = row.unseen_at if row is not None else None
-    if not unseen:
-        since = None
-    elif moved or since is None:
-        since = now
-    _upsert(conn, listing_id, acked_quantity=acked, unseen_units=unseen, unseen_at=since, **values)
 
 
 def record_base(
@@ -275,24 +325,28 @@ def record_base(
             last_error=note,
         )
         return
-    _rebase(conn, listing_id, quantity, int(old) - quantity, now, False, True, acked_at=now, last_error=note)
+    rebase(conn, now, [Rebase(listing_id, quantity, int(old) - quantity, note=note)])
 
 
 def record_observed(conn: sa.Connection, listing_id: int, quantity: int | None, now: datetime) -> None:
     """What the channel shows. `observed_at` is kept while the value stays the same, so it reads
     "the channel has shown this since" (reconciliation's grace period rests on it)."""
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
-    unchanged = _s.observed_quantity.is_not_distinct_from(insert.excluded.observed_quantity)
-    since = sa.case(
-        (sa.and_(unchanged, _s.observed_at.is_not(None)), _s.observed_at), else_=insert.excluded.observed_at
-    )
+    insert = _insert(conn)
     stmt = insert.values(
         listing_id=listing_id, observed_quantity=quantity, observed_at=now
     ).on_conflict_do_update(
         index_elements=["listing_id"],
-        set_={"observed_quantity": insert.excluded.observed_quantity, "observed_at": since},
+        set_={"observed_quantity": insert.excluded.observed_quantity, "observed_at": _observed_since(insert)},
     )
     conn.execute(stmt)
+
+
+def _observed_since(insert: Any) -> Any:
+    """`observed_at` on an upsert: kept while the channel shows the same value."""
+    unchanged = _s.observed_quantity.is_not_distinct_from(insert.excluded.observed_quantity)
+    return sa.case(
+        (sa.and_(unchanged, _s.observed_at.is_not(None)), _s.observed_at), else_=insert.excluded.observed_at
+    )
 
 
 def observed_since(conn: sa.Connection, listing_ids: Sequence[int]) -> dict[int, datetime | None]:
@@ -316,7 +370,7 @@ def reset_attempts(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
 
 
 def _upsert(conn: sa.Connection, listing_id: int, **values: Any) -> None:
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)
+    insert = _insert(conn)
     stmt = insert.values(listing_id=listing_id, **values).on_conflict_do_update(
         index_elements=["listing_id"], set_=_excluded(insert, values)
     )
@@ -325,3 +379,7 @@ def _upsert(conn: sa.Connection, listing_id: int, **values: Any) -> None:
 
 def _excluded(insert: Any, values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: insert.excluded[name] for name in values}
+
+
+def _insert(conn: sa.Connection) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(listing_sync)

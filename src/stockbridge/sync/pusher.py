@@ -263,13 +263,10 @@ class _Round:
             return levels
         now = self.p.ctx.clock.now()
 
-        def work(conn: Any) -> None:
-            for lv in same:
-                outbox.record_ack(
-                    conn, lv.listing_id, lv.target, now, forget_unseen=lv.unseen_expired, observed=False
-                )
-
-        self.p.ctx.write(work)
+        acks = [
+            outbox.ack(lv.listing_id, lv.target, forget_unseen=lv.unseen_expired, seen=False) for lv in same
+        ]
+        self.p.ctx.write(lambda conn: outbox.rebase(conn, now, acks))
         for lv in same:
             self.pending.pop(lv.listing_id, None)
         self.report.unchanged += len(same)

@@ -1,4 +1,5 @@
-"""Recording what the channel answered, one transaction per batch.
+"""Recording what the channel answered, one transaction per batch (a few statements for the
+whole batch, not a few per listing).
 
 applied  acked_quantity = what the channel now holds (its reported `remote_quantity`, else the
          quantity we set); unseen_units = the hub's number minus that: on a delta platform,
@@ -26,6 +27,7 @@ from stockbridge.services.context import HubContext
 from stockbridge.sync import outbox
 from stockbridge.sync.dead_letters import PUSH, Parcel, park
 from stockbridge.sync.metrics import SyncMetrics
+from stockbridge.sync.outbox import Claimed
 from stockbridge.sync.plan import PlannedLevel
 
 
@@ -47,11 +49,48 @@ class Settler:
     max_item_attempts: int
 
     def outcomes(self, pairs: Sequence[tuple[PlannedLevel, PushOutcome]], tally: Tally) -> None:
+        """A batch's answers, written in one transaction with a few statements."""
+        now = self.ctx.clock.now()
+        rebases: list[outbox.Rebase] = []
+        again: list[Claimed] = []
+        applied: list[PlannedLevel] = []
+        failed: list[tuple[PlannedLevel, LevelChange, Exception]] = []
+        for level, outcome in pairs:
+            self._count(outcome.status)
+            if outcome.status == "applied":
+                rebases.append(_applied(level, outcome))
+                if outcome.overwritten:  # the channel shows those units as still for sale: take them off
+                    again.append(level.claimed)
+                applied.append(level)
+            elif outcome.status == "stale":
+                rebases.append(
+                    outbox.stale(
+                        level.listing_id,
+                        outcome.change,
+                        outcome.remote_quantity,
+                        base=level.acked,
+                        forget_unseen=level.unseen_expired,
+                    )
+                )
+                again.append(level.claimed)
+            else:
+                error = outcome.error or ConnectorError("the connector reported a failure without an error")
+                failed.append((level, outcome.change, error))
+
         def work(conn: sa.Connection) -> None:
-            for level, outcome in pairs:
-                self._one(conn, level, outcome, tally)
+            outbox.rebase(conn, now, rebases)
+            outbox.requeue(conn, self.ctx, again)
+            for level, change, error in failed:
+                self._failed(conn, level, change, error, tally)
 
         self.ctx.write(work)
+        tally.stale += len(rebases) - len(applied)
+        tally.applied += len(applied)
+        for level in applied:
+            if level.dirty_at is not None:
+                tally.latencies.append(max((now - level.dirty_at).total_seconds(), 0.0))
+            if self.metrics is not None:
+                self.metrics.observe_latency(self.channel, level.dirty_at, now)
 
     def park_all(
         self, pairs: Sequence[tuple[PlannedLevel, LevelChange]], error: Exception, tally: Tally
@@ -61,43 +100,6 @@ class Settler:
                 self._park(conn, level, change, error, tally)
 
         self.ctx.write(work)
-
-    def _one(self, conn: sa.Connection, level: PlannedLevel, outcome: PushOutcome, tally: Tally) -> None:
-        now = self.ctx.clock.now()
-        self._count(outcome.status)
-        if outcome.status == "applied":
-            holds = (
-                outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
-            )
-            # a delta platform holding less than we aimed at reveals sales it took meanwhile; sales
-            # our absolute write overwrote are not in `holds` either: both count as unseen
-            moved = _sold_since_base(level, outcome, holds) + outcome.overwritten
-            outbox.record_ack(
-                conn, level.listing_id, holds, now, unseen_moved=moved, forget_unseen=level.unseen_expired
-            )
-            outbox.record_observed(conn, level.listing_id, holds, now)
-            if outcome.overwritten:  # the channel shows those units as still for sale: take them off
-                outbox.requeue(conn, self.ctx, [level.claimed])
-            tally.applied += 1
-            if level.dirty_at is not None:
-                tally.latencies.append(max((now - level.dirty_at).total_seconds(), 0.0))
-            if self.metrics is not None:
-                self.metrics.observe_latency(self.channel, level.dirty_at, now)
-        elif outcome.status == "stale":
-            outbox.record_stale(
-                conn,
-                level.listing_id,
-                outcome.change,
-                outcome.remote_quantity,
-                now,
-                base=level.acked,
-                forget_unseen=level.unseen_expired,
-            )
-            outbox.requeue(conn, self.ctx, [level.claimed])
-            tally.stale += 1
-        else:
-            error = outcome.error or ConnectorError("the connector reported a failure without an error")
-            self._failed(conn, level, outcome.change, error, tally)
 
     def _failed(
         self, conn: sa.Connection, level: PlannedLevel, change: LevelChange, error: Exception, tally: Tally
@@ -151,6 +153,15 @@ def _payload(channel: str, level: PlannedLevel, change: LevelChange) -> dict[str
         "quantity": change.quantity,
         "expected": change.expected,
     }
+
+
+def _applied(level: PlannedLevel, outcome: PushOutcome) -> outbox.Rebase:
+    """The channel took the write: it holds its reported `remote_quantity`, else what we set. A
+    delta platform holding less than we aimed at reveals sales it took meanwhile; sales our
+    absolute write overwrote are not in what it holds either: both count as unseen."""
+    holds = outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
+    moved = _sold_since_base(level, outcome, holds) + outcome.overwritten
+    return outbox.ack(level.listing_id, holds, moved, forget_unseen=level.unseen_expired)
 
 
 def _sold_since_base(level: PlannedLevel, outcome: PushOutcome, holds: int) -> int:
