@@ -2,6 +2,10 @@
 
 `paginate` turns an ordered list into a connection value (`edges`, `nodes`, `pageInfo`) from
 `first`/`after` or `last`/`before`, with opaque base64 cursors and Shopify's page cap of 250.
+A cursor holds what Shopify's do: the sort key's value at its record and the record's id. A page
+after it starts at the first record sorting past that (value, id), wherever the record itself
+went since, so a record updated (hence re-sorted) during a listing never makes the listing skip
+the records behind it; it may be listed again further on.
 `matches` applies the subset of search syntax the emulator understands: space-separated terms
 (AND), `field:value`, `field:>value`, `>=`, `<`, `<=`, quoted values, `-field:value` negation.
 Unknown fields match nothing, as a filter on an unknown field narrows nothing useful.
@@ -14,7 +18,7 @@ import json
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -24,18 +28,36 @@ T = TypeVar("T")
 FieldGetter = Callable[[T, str], Any]
 
 
-def encode_cursor(record_id: int) -> str:
-    """Shopify's cursor shape: base64 of `{"last_id":N,"last_value":"N"}` (value of the sort key)."""
-    body = json.dumps({"last_id": record_id, "last_value": str(record_id)}, separators=(",", ":"))
+INVALID_CURSOR = "Invalid cursor for current pagination sort."
+
+
+@dataclass(frozen=True)
+class Cursor:
+    record_id: int
+    value: str  # the sort key's value at the record when it was listed (`cursor_value`)
+
+
+def cursor_value(value: Any) -> str:
+    """A sort value as a cursor spells it; times in UTC at fixed width, so they order as text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return "" if value is None else str(value)
+
+
+def encode_cursor(record_id: int, value: Any = None) -> str:
+    """Shopify's cursor shape: base64 of `{"last_id":N,"last_value":V}`, V the sort key's value
+    at the record (its id when the list is in id order)."""
+    last = cursor_value(record_id if value is None else value)
+    body = json.dumps({"last_id": record_id, "last_value": last}, separators=(",", ":"))
     return base64.b64encode(body.encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str) -> Cursor:
     try:
         value = json.loads(base64.b64decode(cursor.encode(), validate=True))
-        return int(value["last_id"])
+        return Cursor(int(value["last_id"]), str(value["last_value"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise GraphQLError("Invalid cursor for current pagination sort.") from exc
+        raise GraphQLError(INVALID_CURSOR) from exc
 
 
 def paginate(
@@ -45,8 +67,12 @@ def paginate(
     after: str | None = None,
     last: int | None = None,
     before: str | None = None,
+    *,
+    value_of: Callable[[T], Any] | None = None,
+    descending: bool = False,
 ) -> dict[str, Any]:
-    """One page of `items` as a connection value."""
+    """One page of `items` as a connection value. `items` are in (sort value, id) order, the sort
+    value given by `value_of` (default: the id), descending when the listing is reversed."""
     if first is None and last is None:
         raise GraphQLError("you must provide one of first or last")
     for size in (first, last):
@@ -54,14 +80,13 @@ def paginate(
             raise GraphQLError(
                 f"The maximum number of items that can be requested per page is {MAX_PAGE_SIZE}."
             )
-    ids = [id_of(item) for item in items]
+    value = value_of or id_of
+    keys = [_key(value(item), id_of(item)) for item in items]
     start, end = 0, len(items)
     if after is not None:
-        cursor_id = decode_cursor(after)
-        start = ids.index(cursor_id) + 1 if cursor_id in ids else _gap(ids, cursor_id)
+        start = _first_past(keys, decode_cursor(after), descending, inclusive=False)
     if before is not None:
-        cursor_id = decode_cursor(before)
-        end = ids.index(cursor_id) if cursor_id in ids else _gap(ids, cursor_id)
+        end = _first_past(keys, decode_cursor(before), descending, inclusive=True)
     window = list(items[start:end])
     has_next = has_previous = False
     if first is not None:
@@ -73,7 +98,7 @@ def paginate(
         has_previous = len(window) > last or start > 0
         window = window[max(0, len(window) - last) :]
         has_next = end < len(items)
-    edges = [{"cursor": encode_cursor(id_of(item)), "node": item} for item in window]
+    edges = [{"cursor": encode_cursor(id_of(item), value(item)), "node": item} for item in window]
     return {
         "edges": edges,
         "nodes": window,
@@ -86,9 +111,35 @@ def paginate(
     }
 
 
-def _gap(ids: list[int], record_id: int) -> int:
-    """Where a cursor's record would sit if it left the list meanwhile (ids grow over time)."""
-    return sum(1 for i in ids if i < record_id)
+SortKey = tuple[Any, int]
+
+
+def _key(value: Any, record_id: int) -> SortKey:
+    """Where a record sorts: integers by number, anything else as its cursor spells it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, record_id)
+    return (cursor_value(value), record_id)
+
+
+def _first_past(keys: list[SortKey], cursor: Cursor, descending: bool, *, inclusive: bool) -> int:
+    """The index of the first record sorting past the cursor's place (or at it, `inclusive`)."""
+    if not keys:
+        return 0
+    try:
+        place = (
+            (int(cursor.value), cursor.record_id)
+            if isinstance(keys[0][0], int)
+            else (cursor.value, cursor.record_id)
+        )
+    except ValueError as exc:  # a cursor of another sort key
+        raise GraphQLError(INVALID_CURSOR) from exc
+
+    def past(key: SortKey) -> bool:
+        if key == place:
+            return inclusive
+        return key < place if descending else key > place
+
+    return next((i for i, key in enumerate(keys) if past(key)), len(keys))
 
 
 @dataclass(frozen=True)

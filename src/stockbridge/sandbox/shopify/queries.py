@@ -19,10 +19,9 @@ from stockbridge.sandbox.shopify.resolvers import (
     Resolver,
     common_field,
     filtered,
-    page,
     parse_gid,
     resolver,
-    sorted_records,
+    sorted_page,
     store_of,
 )
 from stockbridge.sandbox.shopify.store import ShopifyStore
@@ -31,19 +30,19 @@ from stockbridge.sandbox.shopify.store import ShopifyStore
 @resolver("QueryRoot", "products")
 def _products(_: Any, info: Info, args: dict[str, Any]) -> Any:
     records = filtered(list(store_of(info).products.values()), args, common_field)
-    return page(sorted_records(records, args.get("sortKey")), args)
+    return sorted_page(records, args)
 
 
 @resolver("QueryRoot", "productVariants")
 def _variants(_: Any, info: Info, args: dict[str, Any]) -> Any:
     records = filtered(list(store_of(info).variants.values()), args, common_field)
-    return page(sorted_records(records, args.get("sortKey")), args)
+    return sorted_page(records, args)
 
 
 @resolver("QueryRoot", "inventoryItems")
 def _items(_: Any, info: Info, args: dict[str, Any]) -> Any:
     records = filtered(list(store_of(info).items.values()), args, common_field)
-    return page(sorted_records(records, None), args)
+    return sorted_page(records, {**args, "sortKey": None})
 
 
 @resolver("QueryRoot", "locations")
@@ -51,13 +50,13 @@ def _locations(_: Any, info: Info, args: dict[str, Any]) -> Any:
     records = [
         loc for loc in store_of(info).locations.values() if loc.is_active or args.get("includeInactive")
     ]
-    return page(sorted_records(filtered(records, args, common_field), args.get("sortKey"), "NAME"), args)
+    return sorted_page(filtered(records, args, common_field), args, "NAME")
 
 
 @resolver("QueryRoot", "orders")
 def _orders(_: Any, info: Info, args: dict[str, Any]) -> Any:
     records = filtered(list(store_of(info).orders.values()), args, _order_field)
-    return page(sorted_records(records, args.get("sortKey"), "PROCESSED_AT"), args)
+    return sorted_page(records, args, "PROCESSED_AT")
 
 
 def _order_field(order: Order, name: str) -> Any:
@@ -76,7 +75,7 @@ def _order_field(order: Order, name: str) -> Any:
 @resolver("QueryRoot", "customers")
 def _customers(_: Any, info: Info, args: dict[str, Any]) -> Any:
     records = filtered(list(store_of(info).customers.values()), args, common_field)
-    return page(sorted_records(records, args.get("sortKey")), args)
+    return sorted_page(records, args)
 
 
 def _by_id(table: str, kind: str) -> Resolver:

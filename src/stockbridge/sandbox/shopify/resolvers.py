@@ -102,11 +102,22 @@ def money_bag(amount: Decimal, currency: str = "USD") -> dict[str, Any]:
     return {"shopMoney": money, "presentmentMoney": money}
 
 
-def page(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
-    if args.get("reverse"):
+def page(
+    items: list[Any], args: dict[str, Any], value_of: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """A page of `items` (in (`value_of`, id) order; by default in id order)."""
+    descending = bool(args.get("reverse"))
+    if descending:
         items = list(reversed(items))
     return paginate(
-        items, lambda r: int(r.id), args.get("first"), args.get("after"), args.get("last"), args.get("before")
+        items,
+        lambda r: int(r.id),
+        args.get("first"),
+        args.get("after"),
+        args.get("last"),
+        args.get("before"),
+        value_of=value_of,
+        descending=descending,
     )
 
 
@@ -135,9 +146,22 @@ SORT_ATTR = {
 }
 
 
-def sorted_records(records: list[Any], sort_key: Any, default: str = "ID") -> list[Any]:
+def sort_value(sort_key: Any, default: str = "ID") -> Callable[[Any], Any]:
+    """A record's value of the sort key asked for (records tie on it in id order)."""
     attr = SORT_ATTR.get(str(sort_key or default), "id")
-    return sorted(records, key=lambda r: (getattr(r, attr, None) or "", r.id))
+    return lambda r: getattr(r, attr, None) or ""
+
+
+def sorted_records(records: list[Any], sort_key: Any, default: str = "ID") -> list[Any]:
+    value = sort_value(sort_key, default)
+    return sorted(records, key=lambda r: (value(r), r.id))
+
+
+def sorted_page(records: list[Any], args: dict[str, Any], default: str = "ID") -> dict[str, Any]:
+    """A root list: sorted by `sortKey` (and id), reversed by `reverse`, then paged by cursors
+    that name the sort key's value, so a record re-sorted mid-listing skips no other."""
+    sort_key = args.get("sortKey")
+    return page(sorted_records(records, sort_key, default), args, sort_value(sort_key, default))
 
 
 # --- nested fields ----------------------------------------------------------------------
