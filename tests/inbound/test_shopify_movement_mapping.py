@@ -41,7 +41,7 @@ def _webhook() -> dict[str, Any]:
         "admin_graphql_api_id": ORDER,
         "cancelled_at": None,
         "line_items": [_rest_line(3)],
-        "fulfillments": [fulfilment(31, "success"), fulfilment(32, "cancelled")],
+        "fulfillments": [fulfilment(31, "success"), fulfilment(32, "cancelled"), fulfilment(33, "failure")],
         "refunds": [
             {
                 "admin_graphql_api_id": "gid://shopify/Refund/41",
@@ -86,7 +86,7 @@ def _polled() -> RemoteOrder:
         "id": ORDER,
         "updatedAt": "2026-05-01T10:00:00Z",
         "cancelledAt": None,
-        "fulfillments": [fulfilment(31, "SUCCESS"), fulfilment(32, "CANCELLED")],
+        "fulfillments": [fulfilment(31, "SUCCESS"), fulfilment(32, "CANCELLED"), fulfilment(33, "FAILURE")],
         "refunds": [
             {
                 "id": "gid://shopify/Refund/41",
@@ -118,7 +118,9 @@ def test_webhook_and_poll_of_one_order_give_the_same_movements() -> None:
     by_poll = inbound.order_facts(_polled())
 
     expected = [
-        ("gid://shopify/Fulfillment/31", "fulfilment", [("TEE", 1, LOC)]),  # the cancelled one moves nothing
+        ("gid://shopify/Fulfillment/31", "fulfilment", [("TEE", 1, LOC)]),
+        # the cancelled one undoes its shipment (if the hub applied it); the failed one moves nothing
+        ("gid://shopify/Fulfillment/32", "fulfilment_cancelled", [("TEE", 1, LOC)]),
         ("gid://shopify/Refund/41", "return", [("TEE", 1, LOC)]),
         ("gid://shopify/Refund/41", "release", [("TEE", 1, LOC)]),  # no_restock, legacy_restock: nothing
     ]
@@ -133,9 +135,11 @@ def test_webhook_and_poll_of_one_order_give_the_same_movements() -> None:
     assert by_poll.lines is not None and [line.item_id for line in by_poll.lines] == [LINES[0][2]]
 
 
-def test_a_fulfilment_webhook_of_a_cancelled_fulfilment_moves_nothing() -> None:
-    payload = {**_webhook()["fulfillments"][1], "order_id": 1}
-    facts = _inbound().webhook_facts(WebhookMessage("fulfillments/create", "evt-2", payload))
+def test_a_fulfilment_webhook_names_a_cancellation_by_the_fulfilment_id_and_a_failure_not_at_all() -> None:
+    cancelled, failed = ({**f, "order_id": 1} for f in _webhook()["fulfillments"][1:])
+    facts = _inbound().webhook_facts(WebhookMessage("fulfillments/update", "evt-2", cancelled))
+    assert _shape(facts) == [("gid://shopify/Fulfillment/32", "fulfilment_cancelled", [("TEE", 1, LOC)])]
+    facts = _inbound().webhook_facts(WebhookMessage("fulfillments/create", "evt-3", failed))
     assert isinstance(facts, OrderFacts) and facts.movements == ()
 
 

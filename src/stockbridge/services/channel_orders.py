@@ -1,10 +1,12 @@
 """Record what a sales channel did with an order: sold, shipped, cancelled, refunded with restock.
 
 Facts become ledger events: `sale` (committed), `fulfil`, `sale_cancelled` (a cancel or a refund
-of unshipped units), `return` (a restocking refund). The channel has already taken the order, so
-nothing here refuses stock: a sale the hub could not cover is still committed (available goes
-negative where it landed) and flagged as a channel oversell on its event; hence these events are
-appended with the ledger primitives, not `ingest_events`, whose guard would refuse that sale.
+of unshipped units), `return` (a restocking refund); a cancelled fulfilment is a `fulfil` event
+that undoes, exactly, the movements of the one it cancels (units back on hand, committed again).
+The channel has already taken the order, so nothing here refuses stock: a sale the hub could not
+cover is still committed (available goes negative where it landed) and flagged as a channel
+oversell on its event; hence these events are appended with the ledger primitives, not
+`ingest_events`, whose guard would refuse that sale.
 Keys come from the platform's ids: `{platform}:{connection}:order:{id}:sale|cancel|{kind}:{id}`.
 What was applied to an order (its keys, the units still committed to it) is kept on the order's
 row in `bindings` (object type `order`), written with its events; locking that row serialises
@@ -36,6 +38,7 @@ from stockbridge.store.schema import (
     channel_locations,
     channels,
     inventory_events,
+    inventory_movements,
     listing_locations,
     listings,
     locations,
@@ -46,7 +49,7 @@ logger = logging.getLogger(__name__)
 Key = tuple[int, int]  # (sku_id, location_id)
 OVERSELL_REASON = "channel oversell"
 ORDER_BINDING = "order"
-MovementKind = Literal["fulfilment", "return", "release"]
+MovementKind = Literal["fulfilment", "fulfilment_cancelled", "return", "release"]
 _TYPES = {"fulfilment": EventType.FULFIL, "return": EventType.RETURN, "release": EventType.SALE_CANCELLED}
 
 
@@ -65,7 +68,8 @@ class OrderLineRef:
 
 @dataclass(frozen=True)
 class OrderMovement:
-    """A fulfilment, a refund's restock (`return`) or a refund of unshipped units (`release`)."""
+    """A fulfilment, its cancellation (`fulfilment_cancelled`, named by the fulfilment's id), a
+    refund's restock (`return`) or a refund of unshipped units (`release`)."""
 
     movement_id: str
     kind: MovementKind
@@ -176,7 +180,10 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
         outcome.already.append(sale)
     for movement in order.movements:
         key = order.key(movement.kind, movement.movement_id)
-        _apply_once(writer, history, outcome, key, movement.kind, movement.lines)
+        if movement.kind == "fulfilment_cancelled":
+            _reverse_once(writer, history, outcome, key, order.key("fulfilment", movement.movement_id))
+        else:
+            _apply_once(writer, history, outcome, key, movement.kind, movement.lines)
     if order.cancelled:
         _apply_once(writer, history, outcome, order.key("cancel"), "cancel", ())
     if history.saw(order.version) or outcome.applied:
@@ -209,6 +216,20 @@ def _apply_once(
         outcome.moved(changes, State.COMMITTED, -1)
     history.take(changes)
     history.keys.add(key)
+    outcome.applied.append(key)
+
+
+def _reverse_once(writer: _Writer, history: _History, outcome: OrderOutcome, key: str, shipped: str) -> None:
+    """A cancelled fulfilment: what its `shipped` event took (committed and on hand) comes back at
+    the same places. One the hub never applied reverses nothing and is marked spent, so that a late
+    delivery of it, still `success`, ships nothing. Available does not move: no channel moves."""
+    if key in history.keys:
+        outcome.already.append(key)
+        return
+    changes = writer.recorded(shipped, negated=True) if shipped in history.keys else {}
+    writer.append(EventType.FULFIL, key, changes, reverses=shipped)
+    history.take(changes)
+    history.keys.update((key, shipped))
     outcome.applied.append(key)
 
 
@@ -270,6 +291,7 @@ class _Writer:
         *,
         sale: bool = False,
         unmatched: list[dict[str, int]] | None = None,
+        reverses: str | None = None,
     ) -> list[dict[str, Any]]:
         conn, tenant, now = self.conn, self.ctx.tenant_id, self.ctx.clock.now()
         ledger.ensure_balance_rows(conn, tenant, changes, now)
@@ -278,7 +300,9 @@ class _Writer:
         oversold = [
             self._oversold(k, before[k], after[k]) for k in changes if sale and after[k].available < 0
         ]
-        extra = {"oversold": oversold} if oversold else {}
+        extra: dict[str, Any] = {"oversold": oversold} if oversold else {}
+        if reverses:
+            extra["reverses"] = reverses
         row = self._row(
             event_type, key, changes, extra | ({"unmatched": unmatched} if unmatched else {}), now
         )
@@ -291,6 +315,19 @@ class _Writer:
                 "channel oversell on %s order %s: %s", self.order.source, self.order.order_id, oversold
             )
         return oversold
+
+    def recorded(self, key: str, *, negated: bool = False) -> dict[Key, Delta]:
+        """The balance changes the event `key` made (as recorded in its movements), or undoing them."""
+        e, m, sign = inventory_events.c, inventory_movements.c, -1 if negated else 1
+        rows = self.conn.execute(
+            sa.select(m.sku_id, m.location_id, m.state, m.delta)
+            .join(inventory_events, e.id == m.event_id)
+            .where(e.tenant_id == self.ctx.tenant_id, e.idempotency_key == key)
+        )
+        pairs: dict[Key, list[tuple[State, int]]] = {}
+        for r in rows:
+            pairs.setdefault((int(r.sku_id), int(r.location_id)), []).append((State(r.state), sign * r.delta))
+        return {k: Delta.from_pairs(p) for k, p in pairs.items()}
 
     def _oversold(self, key: Key, before: Quantities, after: Quantities) -> dict[str, Any]:
         sku, location = self.names.names(*key)
@@ -434,6 +471,9 @@ def _open_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> 
     history = _History.from_json(conn.scalar(query.with_for_update() if dialect is postgresql else query))
     candidates = [order.key("sale"), order.key("cancel")]
     candidates += [order.key(m.kind, m.movement_id) for m in order.movements]
+    candidates += [
+        order.key("fulfilment", m.movement_id) for m in order.movements if m.kind == "fulfilment_cancelled"
+    ]
     e = inventory_events.c
     recorded = conn.scalars(
         sa.select(e.idempotency_key).where(e.tenant_id == ctx.tenant_id, e.idempotency_key.in_(candidates))

@@ -5,11 +5,14 @@ The inbound adapter of the platform (`installed_connector_source` picks it). Ord
 paths (`admin_graphql_api_id` in webhooks, `id` in the orders stream), and so are fulfilment and
 refund ids, so a webhook and a poll of one order share their idempotency keys: a fulfilment or a
 refund seen both ways moves the balance once. Line quantities are the ordered `quantity`; what
-later leaves an order arrives as movements: fulfilments by id (not a cancelled or failed one),
-refund lines by refund id and restock type (`return` back on hand, `cancel` released from
-committed, `no_restock` and `legacy_restock` nothing). Webhooks carry them as `fulfillments/create`
-and `refunds/create` (and inside order payloads); a polled order carries them in its `fulfillments`
-and `refunds` (`RemoteOrder.raw`, read whole by the connector), mapped by the same rules.
+later leaves an order arrives as movements: fulfilments by id (not a failed one), refund lines by
+refund id and restock type (`return` back on hand, `cancel` released from committed, `no_restock`
+and `legacy_restock` nothing). A fulfilment whose status became `cancelled` (`fulfillmentCancel`)
+is a `fulfilment_cancelled` movement under the same fulfilment id: what its shipment took comes
+back, once, however many ways it is seen. Webhooks carry them as `fulfillments/create`,
+`fulfillments/update` and `refunds/create` (and inside order payloads); a polled order carries
+them in its `fulfillments` and `refunds` (`RemoteOrder.raw`, read whole by the connector), mapped
+by the same rules.
 
 A poll lists order versions first (`OrderVersionSource`: a cost point an order, against about 8 for
 one read whole) and reads whole only those the hub does not have: an order webhook is the order's
@@ -40,7 +43,9 @@ from stockbridge.sync.inbound_bindings import (
 
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled"}
 RESTOCK_KINDS: dict[str, MovementKind] = {"return": "return", "cancel": "release"}
-NOT_SHIPPED = {"cancelled", "error", "failure"}
+NOT_SHIPPED = {"error", "failure"}  # never shipped: the units stay committed
+CANCELLED = "cancelled"  # shipped, then cancelled: the shipment is undone
+FULFILLMENT_TOPICS = {"fulfillments/create", "fulfillments/update"}
 
 
 class ShopifyInbound(WebhookOnlyInbound):
@@ -54,7 +59,7 @@ class ShopifyInbound(WebhookOnlyInbound):
         p, topic = message.payload, message.topic
         if topic in ORDER_TOPICS:
             return _order(p)
-        if topic == "fulfillments/create":
+        if topic in FULFILLMENT_TOPICS:
             return OrderFacts(to_gid("Order", p["order_id"]), None, None, movements=_fulfilments([p]))
         if topic == "refunds/create":
             return OrderFacts(to_gid("Order", p["order_id"]), None, None, movements=_refund(p))
@@ -109,11 +114,12 @@ def _order(p: Mapping[str, Any]) -> OrderFacts:
 def _fulfilments(found: Iterable[Mapping[str, Any]]) -> tuple[RemoteMovement, ...]:
     movements = []
     for f in found:
-        if not _ships(f.get("status")):
+        kind = _fulfilment_kind(f.get("status"))
+        if kind is None:
             continue
         location = to_gid("Location", f["location_id"]) if f.get("location_id") else None
         lines = tuple(_line(li, li["quantity"], location) for li in f.get("line_items") or [])
-        movements.append(RemoteMovement(str(f["admin_graphql_api_id"]), "fulfilment", lines))
+        movements.append(RemoteMovement(str(f["admin_graphql_api_id"]), kind, lines))
     return tuple(movements)
 
 
@@ -142,12 +148,13 @@ def _polled_movements(raw: Mapping[str, Any]) -> tuple[RemoteMovement, ...]:
     }
     movements = []
     for f in raw.get("fulfillments") or []:
-        if not _ships(f.get("status")):
+        kind = _fulfilment_kind(f.get("status"))
+        if kind is None:
             continue
         location = (f.get("location") or {}).get("id")
         nodes = (f.get("fulfillmentLineItems") or {}).get("nodes") or []
         lines = tuple(_polled_line(n, items, location) for n in nodes)
-        movements.append(RemoteMovement(str(f["id"]), "fulfilment", lines))
+        movements.append(RemoteMovement(str(f["id"]), kind, lines))
     for r in raw.get("refunds") or []:
         nodes = (r.get("refundLineItems") or {}).get("nodes") or []
         restocks = [
@@ -170,9 +177,13 @@ def _polled_line(node: Mapping[str, Any], items: Mapping[str, str | None], locat
 # --- both ---------------------------------------------------------------------------------
 
 
-def _ships(status: Any) -> bool:
-    """A fulfilment moves stock unless it was cancelled or failed (its units stay committed)."""
-    return str(status or "success").lower() not in NOT_SHIPPED
+def _fulfilment_kind(status: Any) -> MovementKind | None:
+    """What a fulfilment in this status (REST `cancelled`, GraphQL `CANCELLED`) says: it shipped,
+    its shipment was cancelled, or (failed, in error) nothing moved."""
+    found = str(status or "success").lower()
+    if found in NOT_SHIPPED:
+        return None
+    return "fulfilment_cancelled" if found == CANCELLED else "fulfilment"
 
 
 def _restocks(refund_id: str, lines: Iterable[tuple[Any, OrderLine]]) -> tuple[RemoteMovement, ...]:

@@ -30,6 +30,7 @@ from graphql import (
 
 from stockbridge.sandbox.shopify import (  # noqa: F401  (each registers its resolvers)
     activation,
+    fulfillments,
     inventory,
     inventory_moves,
     order_reads,

@@ -232,15 +232,15 @@ class Fulfillment:
     location_id: int
     created_at: datetime
     lines: list[tuple[int, int]]  # (line item id, quantity)
-    status: str = "success"
+    status: str = "success"  # REST spelling; `cancelled` once `fulfillmentCancel` undid it
+    updated_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.updated_at = self.created_at
 
     @property
     def gid(self) -> str:
         return gid("Fulfillment", self.id)
-
-    @property
-    def updated_at(self) -> datetime:
-        return self.created_at
 
     def line_id(self, index: int) -> int:
         """The id of the fulfilment's `index`-th fulfillment line item."""

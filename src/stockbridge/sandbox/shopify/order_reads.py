@@ -103,7 +103,9 @@ def _fulfillment_status(fulfillment: Fulfillment, info: Info, args: dict[str, An
 
 @resolver("Fulfillment", "displayStatus")
 def _fulfillment_display(fulfillment: Fulfillment, info: Info, args: dict[str, Any]) -> Any:
-    return "FULFILLED" if fulfillment.status == "success" else fulfillment.status.upper()
+    # `FulfillmentDisplayStatus` spells it CANCELED, `FulfillmentStatus` CANCELLED.
+    shown = {"success": "FULFILLED", "cancelled": "CANCELED"}
+    return shown.get(fulfillment.status, fulfillment.status.upper())
 
 
 @resolver("Fulfillment", "name")

@@ -1,11 +1,12 @@
-"""Order flows of the emulated shop: a shopper's checkout, cancel, fulfil, refund.
+"""Order flows of the emulated shop: a shopper's checkout, cancel, fulfil, cancel a fulfilment, refund.
 
-These are what the storefront/admin endpoints drive so a simulator can trade against the emulator.
-Inventory moves as Shopify moves it: placing an order takes units from `available` into
-`committed`; fulfilling removes them from `committed` (on_hand drops); cancelling with restock puts
-unfulfilled units back into `available`; a restocking refund returns units to `available`.
-Each flow emits the webhooks Shopify would (orders/create, orders/updated, orders/cancelled,
-fulfillments/create, refunds/create, inventory_levels/update).
+These are what the storefront/admin endpoints (and `fulfillmentCancel`) drive so a simulator can
+trade against the emulator. Inventory moves as Shopify moves it: placing an order takes units from
+`available` into `committed`; fulfilling removes them from `committed` (on_hand drops); cancelling
+a fulfilment brings its units back into `committed` (on hand again, the lines fulfillable again);
+cancelling with restock puts unfulfilled units back into `available`; a restocking refund returns
+units to `available`. Each flow emits the webhooks Shopify would (orders/create, orders/updated,
+orders/cancelled, fulfillments/create, fulfillments/update, refunds/create, inventory_levels/update).
 """
 
 from __future__ import annotations
@@ -128,11 +129,45 @@ def fulfill_order(store: ShopifyStore, order_id: int) -> Fulfillment:
         if level is not None:
             store.move_for_order(level, {"committed": -qty})
     order.fulfillments.append(fulfillment)
-    order.fulfillment_status = "fulfilled"
+    order.fulfillment_status = _fulfillment_status(order)
     order.updated_at = now
     store.emit("fulfillments/create", payloads.fulfillment(order, fulfillment))
     store.emit("orders/updated", payloads.order(store, order))
     return fulfillment
+
+
+def cancel_fulfillment(store: ShopifyStore, fulfillment_id: int) -> Fulfillment:
+    """`fulfillmentCancel`: the shipment is undone. Its units are back on hand at the location they
+    left, committed again to the order, whose lines can be fulfilled again. Emits
+    `fulfillments/update` (the fulfilment, status `cancelled`) and `orders/updated`."""
+    found = [(o, f) for o in store.orders.values() for f in o.fulfillments if f.id == fulfillment_id]
+    if not found:
+        raise OrderFlowError("NOT_FOUND", "Fulfillment does not exist.")
+    order, fulfillment = found[0]
+    if fulfillment.status != "success" or order.cancelled_at is not None:
+        raise OrderFlowError("INVALID_STATE", "Fulfillment cannot be cancelled.")
+    now = store.clock.now()
+    by_id = {li.id: li for li in order.line_items}
+    for lid, qty in fulfillment.lines:
+        li = by_id[lid]
+        li.fulfilled_quantity -= qty
+        level = store.levels.get((store.variants[li.variant_id].inventory_item_id, li.location_id))
+        if level is not None:
+            store.move_for_order(level, {"committed": qty})
+    fulfillment.status, fulfillment.updated_at = "cancelled", now
+    order.fulfillment_status = _fulfillment_status(order)
+    order.updated_at = now
+    store.emit("fulfillments/update", payloads.fulfillment(order, fulfillment))
+    store.emit("orders/updated", payloads.order(store, order))
+    return fulfillment
+
+
+def _fulfillment_status(order: Order) -> str | None:
+    """The order's REST `fulfillment_status`: `fulfilled`, `partial`, or null (nothing shipped)."""
+    live = [li for li in order.line_items if li.current_quantity > 0]
+    if live and all(li.fulfilled_quantity >= li.current_quantity for li in live):
+        return "fulfilled"
+    return "partial" if any(li.fulfilled_quantity > 0 for li in order.line_items) else None
 
 
 def refund_order(store: ShopifyStore, order_id: int, lines: dict[int, int], restock: bool = True) -> Refund:

@@ -200,6 +200,8 @@ def refund(o: Order, r: Refund) -> dict[str, Any]:
 
 
 def fulfillment(o: Order, f: Fulfillment) -> dict[str, Any]:
+    """The REST Fulfillment, as `fulfillments/create` and `fulfillments/update` carry it (a
+    cancelled one keeps its line items, with `status: "cancelled"`)."""
     by_id = {li.id: li for li in o.line_items}
     return {
         "id": f.id,
@@ -208,9 +210,17 @@ def fulfillment(o: Order, f: Fulfillment) -> dict[str, Any]:
         "location_id": f.location_id,
         "name": f"{o.name}.{o.fulfillments.index(f) + 1}",
         "status": f.status,
+        "service": "manual",
+        "shipment_status": None,
+        "email": o.email or "",
+        "destination": None,
         "created_at": ts(f.created_at),
         "updated_at": ts(f.updated_at),
         "tracking_company": None,
         "tracking_number": None,
+        "tracking_numbers": [],
+        "tracking_url": None,
+        "tracking_urls": [],
+        "receipt": {},
         "line_items": [{**line_item(by_id[lid], o.currency), "quantity": qty} for lid, qty in f.lines],
     }

@@ -303,7 +303,15 @@ def _financial(order: Order, info: Info, args: dict[str, Any]) -> Any:
 
 @resolver("Order", "displayFulfillmentStatus")
 def _fulfillment(order: Order, info: Info, args: dict[str, Any]) -> Any:
-    return (order.fulfillment_status or "unfulfilled").upper()
+    return _DISPLAY_FULFILLMENT.get(order.fulfillment_status or "unfulfilled", "UNFULFILLED")
+
+
+# REST `fulfillment_status` -> `OrderDisplayFulfillmentStatus`
+_DISPLAY_FULFILLMENT = {
+    "unfulfilled": "UNFULFILLED",
+    "partial": "PARTIALLY_FULFILLED",
+    "fulfilled": "FULFILLED",
+}
 
 
 @resolver("Order", "totalPriceSet", "subtotalPriceSet", "currentTotalPriceSet")
