@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from graphql import GraphQLSchema, OperationDefinitionNode, parse, validate
+from graphql import FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, parse, validate
 
 from stockbridge.connectors.shopify import API_VERSION, queries
 from stockbridge.sandbox.shopify.schema import load_schema
@@ -22,10 +22,13 @@ def test_the_connector_has_documents_to_check() -> None:
 
 @pytest.mark.parametrize("name", sorted(queries.ALL_DOCUMENTS))
 def test_document_validates_against_the_real_schema(name: str) -> None:
+    """Valid, including its fragments (each used, none undefined, their variables declared)."""
     document = parse(queries.ALL_DOCUMENTS[name])
     assert validate(real_schema(), document) == []
-    [operation] = document.definitions
-    assert isinstance(operation, OperationDefinitionNode) and operation.name is not None
+    [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    assert operation.name is not None
+    fragments = [d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
+    assert len(fragments) == len(set(fragments))
 
 
 def test_the_validation_would_catch_a_field_shopify_does_not_have() -> None:
