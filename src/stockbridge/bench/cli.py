@@ -65,7 +65,10 @@ def propagation(
     ),
     seed: int = typer.Option(1, "--seed"),
     ingest_batch: int = typer.Option(
-        1, "--ingest-batch", min=1, help="Events per hub transaction in the burst."
+        50,
+        "--ingest-batch",
+        min=1,
+        help="Events per hub transaction in the burst (50: as the inbox applies a burst of webhooks).",
     ),
     coalesce: float = typer.Option(0.3, "--coalesce", min=0, help="The worker's coalescing window, seconds."),
     latency_target: float = typer.Option(

@@ -5,8 +5,9 @@ the Shopify emulator (its real cost bucket: 2000 points, 100/s) and the WooComme
 connections bound by discovery, every channel converged first (not measured).
 
 Measured phase: `changes` stock changes (sales and receipts of random SKUs) ingested as fast as
-the hub takes them, `ingest_batch` events per transaction (1: one webhook at a time; larger:
-an ERP's bulk post), while the production sync worker runs with its default cadence,
+the hub takes them, `ingest_batch` events per transaction (default: the inbox's
+`ROWS_PER_TRANSACTION`, how the hub applies a burst of webhook deliveries; 1: each change in a
+transaction of its own, which in this one process spreads the burst over several seconds), while the production sync worker runs with its default cadence,
 `coalesce_s` and adaptive window up to `latency_target_s` (as `stockbridge sync worker` runs;
 None: the window stays at `coalesce_s`). Latency per listing is from the hub accepting the first unpushed change
 (`dirty_at`) to the channel acknowledging the level. `api_calls` counts level writes; the lower
@@ -57,6 +58,7 @@ from stockbridge.store.engine import make_engine, sqlite_url, upgrade
 from stockbridge.store.schema import listings, skus
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.discovery import discover
+from stockbridge.sync.inbox import ROWS_PER_TRANSACTION
 from stockbridge.sync.metrics import SyncMetrics
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.reconcile import reconcile
@@ -93,7 +95,7 @@ class PropagationResult:
     channels: list[str]
     skus: int
     changes: int
-    ingest_batch: int = 1
+    ingest_batch: int = ROWS_PER_TRANSACTION
     coalesce_s: float = 0.3
     latency_target_s: float | None = 1.0
     api_calls: int = 0
@@ -117,7 +119,7 @@ async def bench_propagation(
     changes: int,
     *,
     seed: int = 1,
-    ingest_batch: int = 1,
+    ingest_batch: int = ROWS_PER_TRANSACTION,
     coalesce_s: float = 0.3,
     latency_target_s: float | None = 1.0,
 ) -> PropagationResult:

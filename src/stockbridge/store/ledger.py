@@ -73,13 +73,18 @@ def write_balances(
         | {st.value: q.get(st) for st in STATES}
         for (s, loc), q in sorted(values.items())
     ]
-    insert = _insert(conn, balances)
+    conn.execute(_balances_upsert(conn.dialect.name), rows)
+
+
+@functools.cache
+def _balances_upsert(dialect: str) -> Any:
+    """`write_balances`' statement, built once per dialect (building `excluded` is not cheap)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(balances)
     columns = [st.value for st in STATES] + ["updated_at"]
-    stmt = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=[_b.tenant_id, _b.sku_id, _b.location_id],
         set_={name: insert.excluded[name] for name in columns},
     )
-    conn.execute(stmt, rows)
 
 
 def guarded_update(
