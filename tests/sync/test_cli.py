@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,21 @@ def test_status_shows_why_a_listing_was_not_pushed(ctx: HubContext, db: str) -> 
     ]
     _, everything = run(db, "status", "--json")
     assert {r["sku"]: r["acked_quantity"] for r in json.loads(everything)} == {"A": 2, "B": None}
+
+
+def test_the_worker_takes_its_breaker_threshold_and_cool_down(ctx: HubContext, db: str) -> None:
+    hub_with_channel(ctx, ["A"])
+    fake = fake_for(["A"])
+    fake.outage = True
+    set_stock(ctx, "A", 5)
+    args = ("worker", "--max-ticks", "1", "--interval", "0", "--reconcile-every", "0", "--coalesce", "0")
+
+    code, out = run(db, *args, "--breaker-threshold", "1", "--breaker-cool-down", "600", fake=fake)
+
+    assert code == 0, out
+    _, listed = run(db, "breakers", "--json")
+    (row,) = json.loads(listed)
+    assert (row["state"], row["consecutive_failures"]) == ("open", 1), "one failed call opened it"
+    opened, retry = (datetime.fromisoformat(row[k]) for k in ("since", "retry_at"))
+    assert retry - opened == timedelta(seconds=600)
+    assert is_dirty(ctx, "A"), "nothing was lost: the listing waits for the channel"

@@ -144,6 +144,19 @@ def worker_command(
         float,
         typer.Option(min=0, help="Seconds a part-batch backlog may wait to fill a batch (0: push at once)."),
     ] = 0.3,
+    latency_target: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Seconds a growing backlog may be held to fill batches, at most (0: fixed at --coalesce).",
+        ),
+    ] = 1.0,
+    breaker_threshold: Annotated[
+        int, typer.Option(min=1, help="Consecutive failed calls that open a channel's circuit breaker.")
+    ] = 5,
+    breaker_cool_down: Annotated[
+        float, typer.Option(min=0, help="Seconds an open breaker waits before one probing call.")
+    ] = 30.0,
     db: DbOption = None,
 ) -> None:
     """Run the sync loop until SIGINT/SIGTERM: push every enabled connection, reconcile on schedule.
@@ -152,7 +165,13 @@ def worker_command(
     worker keeps an open one open until its cool-down has passed."""
     policy: Policy = "heal" if heal else "report"
     config = WorkerConfig(
-        interval, reconcile_every or None, policy, grace, max_ticks=max_ticks, coalesce_s=coalesce
+        interval,
+        reconcile_every or None,
+        policy,
+        grace,
+        max_ticks=max_ticks,
+        coalesce_s=coalesce,
+        latency_target_s=latency_target or None,
     )
     with hub(db, migrate=False) as ctx:
         registry = CollectorRegistry()
@@ -161,7 +180,13 @@ def worker_command(
         if metrics_port is not None:
             start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
         # breakers recorded in `channel_breakers`: visible to the API and the CLI, resumed on restart
-        breakers = BreakerBoard(ctx.clock, on_change=metrics.breaker_changed, store=DbBreakerStore(ctx))
+        breakers = BreakerBoard(
+            ctx.clock,
+            failure_threshold=breaker_threshold,
+            cool_down_s=breaker_cool_down,
+            on_change=metrics.breaker_changed,
+            store=DbBreakerStore(ctx),
+        )
         worker = SyncWorker(Pusher(ctx, metrics=metrics, breakers=breakers), _factory(tctx), config=config)
         asyncio.run(_run_worker(worker))
     console().print(f"worker stopped after {worker.ticks} ticks")
