@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from stockbridge.connectors.woocommerce.webhooks import signature as woo_signature
-from stockbridge.domain.clock import FrozenClock, SystemClock
+from stockbridge.domain.clock import Clock, FrozenClock, SystemClock
 from stockbridge.domain.quantities import Quantities
 from stockbridge.sandbox.server import EmulatorServer
 from stockbridge.sandbox.shopify import DEFAULT_SECRET as SHOPIFY_SECRET
@@ -157,9 +157,10 @@ class WooSite:
 
 
 @asynccontextmanager
-async def running_woo_site() -> AsyncIterator[WooSite]:
-    """A site selling TEE (10 in stock) and MUG (5). Its webhooks reach only subscribers, if any."""
-    emulator = WooCommerceEmulator(clock=SystemClock())  # OAuth 1.0a checks timestamps against now
+async def running_woo_site(clock: Clock | None = None) -> AsyncIterator[WooSite]:
+    """A site selling TEE (10 in stock) and MUG (5). Its webhooks reach only subscribers, if any.
+    OAuth 1.0a checks timestamps against the site's clock: a given clock must be near now."""
+    emulator = WooCommerceEmulator(clock=clock or SystemClock())
     woo_seed(
         emulator.store,
         {

@@ -49,13 +49,17 @@ class OrderFacts:
     """What one message tells about one order. `lines` is None when the message does not carry
     the order's lines (e.g. a refund webhook); such a message waits until the order is known.
     `updated_at` is the order's own, given only by a message that is the order's whole state at
-    that instant (an order webhook, a polled order): the version of it the hub then has."""
+    that instant (an order webhook, a polled order): the version of it the hub then has.
+    `waits` False: the message applies only to an order whose sale the hub recorded, and without
+    one there is nothing to wait for (e.g. a WooCommerce order cancelled unpaid: it held stock only
+    if it was on hold, which only the hub's own record can tell)."""
 
     order_id: str
     updated_at: datetime | None
     lines: tuple[OrderLine, ...] | None
     cancelled: bool = False
     movements: tuple[RemoteMovement, ...] = ()
+    waits: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,24 @@
 """WooCommerce order payloads (REST v3 JSON, §2.5/§2.6) as `InboundFacts`, around the real
 WooCommerce connector: the platform's inbound adapter (`installed_connector_source` picks it).
 
-WooCommerce holds stock from payment (`processing`, `on-hold`, `completed`) and gives it back
-when a paid order is `cancelled`, `failed` or `refunded`. Its payloads carry the order's current
-state, not events, so the facts are derived from the status: `completed` is a fulfilment of every
-line (movement id `completed`); a refund of a completed order returns every line (`refunded`);
-cancelling, failing or refunding an unshipped paid order releases it. Unpaid orders hold nothing
-and are ignored. Partial refunds carry no line detail in the order payload: not mapped here.
-Webhook and poll build facts from the same `mappers.order`, so their ids and keys agree.
+WooCommerce reduces stock when an order reaches `processing`, `on-hold` or `completed` and gives
+back what its lines still hold when it is `cancelled` or `failed`; only processing and completed
+set `date_paid`, so an on-hold order holds stock unpaid. Payloads carry the order's current
+state, not events, so facts come from the status: a held order is a sale; `completed` is a
+fulfilment of every line (movement id `completed`); a cancelled or failed order releases what the
+hub holds for it. Unpaid and gone, it may have been on hold or never held: the hub's own record
+decides (`waits=False`: no sale recorded, nothing to release, nothing to wait for).
+
+Refunds: WooCommerce does not say which refund restocked (the refund object has no such field, and
+`api_restock` is not echoed); it keeps the running total on the order line, item meta
+`_restock_refunded_items`, which webhooks and polls both carry. Each restocked unit is a movement
+`restock:{line id}:{n}`, so a unit moves the balance once however often the order is seen: a
+`return` (back on hand) once the order shipped (completed), a `release` (out of committed) for a
+refunded order that never shipped. An open order's restocked units stay committed until it
+completes (then they come back as returns) or is cancelled (released with the rest): releasing
+them earlier would name the unit `release` before shipping and `return` after, applying it twice.
+A refund without restock moves nothing; nor does the status `refunded` itself (it restocks
+nothing in WooCommerce). Webhook and poll build facts from the same `mappers.order`.
 """
 
 from __future__ import annotations
@@ -15,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stockbridge.connectors.base import RemoteOrder, WebhookMessage
+from stockbridge.connectors.base import OrderLine, RemoteOrder, WebhookMessage
 from stockbridge.connectors.woocommerce import mappers
 from stockbridge.connectors.woocommerce.connector import WooCommerceConnector
+from stockbridge.services.channel_orders import MovementKind
 from stockbridge.services.connections import ConnectionConfig
 from stockbridge.sync.connectors import installed_connector
 from stockbridge.sync.inbound_bindings import (
@@ -28,8 +40,10 @@ from stockbridge.sync.inbound_bindings import (
     WebhookOnlyInbound,
 )
 
-PAID = {"processing", "on-hold", "completed"}
-GIVEN_BACK = {"cancelled", "failed", "refunded"}
+HELD = {"processing", "on-hold", "completed"}
+GIVEN_BACK = {"cancelled", "failed"}
+REFUNDED = "refunded"
+RESTOCKED = "_restock_refunded_items"
 
 
 class WooInbound(WebhookOnlyInbound):
@@ -46,15 +60,34 @@ class WooInbound(WebhookOnlyInbound):
 
     def order_facts(self, order: RemoteOrder) -> InboundFacts:
         raw: Mapping[str, Any] = order.raw
-        status, paid = str(raw.get("status")), bool(raw.get("date_paid_gmt") or raw.get("date_paid"))
-        if status not in PAID and not (status in GIVEN_BACK and paid):
+        status = str(raw.get("status"))
+        if status not in HELD | GIVEN_BACK | {REFUNDED}:
             return Ignored(f"a {status} order holds no stock")
+        paid = bool(raw.get("date_paid_gmt") or raw.get("date_paid"))
         shipped = status == "completed" or bool(raw.get("date_completed_gmt") or raw.get("date_completed"))
         movements = [RemoteMovement("completed", "fulfilment", order.lines)] if shipped else []
-        if shipped and status == "refunded":
-            movements.append(RemoteMovement("refunded", "return", order.lines))
-        cancelled = status in GIVEN_BACK and not shipped
-        return OrderFacts(order.order_id, order.updated_at, order.lines, cancelled, tuple(movements))
+        if shipped or status == REFUNDED:
+            movements += _restocked_units(raw, "return" if shipped else "release")
+        sold = status in HELD or paid  # else: held only if the hub saw it on hold
+        return OrderFacts(
+            order.order_id,
+            order.updated_at,
+            order.lines if sold else None,
+            cancelled=status in GIVEN_BACK and not shipped,
+            movements=tuple(movements),
+            waits=sold,
+        )
+
+
+def _restocked_units(raw: Mapping[str, Any], kind: MovementKind) -> list[RemoteMovement]:
+    """One movement per unit a restocking refund put back, named by line and ordinal."""
+    units = []
+    for node in raw.get("line_items") or []:
+        line = mappers.order_line(node)
+        one = OrderLine(line.item_id, line.sku, 1, line.location_id)
+        for n in range(1, mappers.meta_int(node, RESTOCKED) + 1):
+            units.append(RemoteMovement(f"restock:{node['id']}:{n}", kind, (one,)))
+    return units
 
 
 def woo_inbound(config: ConnectionConfig) -> WooInbound:

@@ -279,6 +279,8 @@ def apply_order_facts(
 ) -> Handled:
     """The one path of order facts, from webhooks and from polling alike."""
     outcome = record_channel_order(conn, ctx, to_channel_order(resolver, record, facts))
+    if outcome.waiting and not facts.waits:
+        return Handled("done", f"ignored: order {facts.order_id} holds nothing in the hub")
     if outcome.waiting:
         raise OrderNotYetKnown(f"order {facts.order_id} is not known yet (its creation has not arrived)")
     if record.channel_id is not None:  # the channel moved its own level: not for the pusher to redo

@@ -121,6 +121,18 @@ def order_line(line: Node) -> OrderLine:
     return OrderLine(item, line.get("sku") or None, int(line.get("quantity") or 0), None)
 
 
+def meta_int(node: Node, key: str) -> int:
+    """An integer item meta value (`_reduced_stock`, `_restock_refunded_items`; REST shows hidden
+    keys in `meta_data`), 0 when absent or not a number."""
+    for meta in node.get("meta_data") or []:
+        if meta.get("key") == key:
+            try:
+                return int(str(meta.get("value")))
+            except ValueError:
+                return 0
+    return 0
+
+
 def stock_update(ref: ItemRef, quantity: int) -> dict[str, Any]:
     """One `update` entry of a products or variations batch: the id and the new stock_quantity."""
     return {

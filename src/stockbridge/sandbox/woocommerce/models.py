@@ -61,6 +61,12 @@ class OrderLine:
     name: str
     quantity: int
     price: Decimal
+    # Item meta WooCommerce keeps on the line (and shows in its REST `meta_data`): units whose stock
+    # this line still holds (`_reduced_stock`, removed when an order gives its stock back) and units
+    # put back by restocking refunds (`_restock_refunded_items`, a running total).
+    reduced_stock: int | None = None
+    restocked: int = 0
+    meta_ids: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Refund:
     reason: str
     lines: list[tuple[int, int]]  # (order line id, quantity)
     date_created: datetime
+    item_ids: list[int] = field(default_factory=list)  # the refund's own line item ids, as `lines`
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """`/wp-json/wc/v3/orders`, `/customers` and `/webhooks`.
 
 Orders list by `status` (comma list or `any`), `modified_after`/`modified_before`, `after`,
-`customer`, with WordPress pagination; `PUT /orders/{id}` changes status (stock is restored when an
-order is cancelled or refunded). Webhooks created here subscribe the delivery URL with the
+`customer`, with WordPress pagination; `PUT /orders/{id}` changes status (stock moves as
+`store` says). `POST /orders/{id}/refunds` takes `line_items` (`id` of the order line, `quantity`,
+`refund_total`), `amount` (default: the lines' refund_total, else their value) and `api_restock`
+(default true); `GET` lists refunds with their own negative line items. Webhooks created here subscribe the delivery URL with the
 webhook's own secret; deliveries are signed with it, and a webhook whose deliveries failed more than
 5 times in a row is disabled (WooCommerce never retries a failed delivery).
 """
@@ -78,8 +80,12 @@ class SalesRoutes:
     async def create_refund(self, request: web.Request) -> web.Response:
         order = self._order(request)
         body = await json_body(request)
-        lines = [(int(li["id"]), int(li.get("quantity", 0))) for li in body.get("line_items") or []]
+        given = body.get("line_items") or []
+        lines = [(int(li["id"]), int(li.get("quantity", 0))) for li in given if li.get("quantity")]
         amount = Decimal(str(body["amount"])) if body.get("amount") not in (None, "") else None
+        if amount is None and any("refund_total" in li for li in given):
+            # WooCommerce sums the lines' refund_total when no amount is sent (RestApiParameterUtil)
+            amount = sum((Decimal(str(li.get("refund_total") or 0)) for li in given), start=Decimal("0"))
         refund = self.store.refund_order(
             order, amount, lines, bool(body.get("api_restock", True)), str(body.get("reason", ""))
         )

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stockbridge.sandbox.woocommerce.models import Customer, Order, Product, Refund, Variation, Webhook
+from stockbridge.sandbox.woocommerce.models import (
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Refund,
+    Variation,
+    Webhook,
+)
 from stockbridge.sandbox.woocommerce.rest import money, wp_date
 
 if TYPE_CHECKING:
@@ -120,7 +128,7 @@ def order(store: WooStore, o: Order) -> dict[str, Any]:
                 "subtotal": money(li.price * li.quantity),
                 "total": money(li.price * li.quantity),
                 "taxes": [],
-                "meta_data": [],
+                "meta_data": line_meta(li),
             }
             for li in o.line_items
         ],
@@ -129,7 +137,25 @@ def order(store: WooStore, o: Order) -> dict[str, Any]:
     }
 
 
+def _meta(meta_id: int, key: str, value: str) -> dict[str, Any]:
+    return {"id": meta_id, "key": key, "value": value, "display_key": key, "display_value": value}
+
+
+def line_meta(li: OrderLine) -> list[dict[str, Any]]:
+    """A line's item meta as the REST API shows it: hidden keys (leading `_`) included."""
+    found = []
+    if li.reduced_stock is not None:
+        found.append(_meta(li.meta_ids["_reduced_stock"], "_reduced_stock", str(li.reduced_stock)))
+    if li.restocked:
+        found.append(
+            _meta(li.meta_ids["_restock_refunded_items"], "_restock_refunded_items", str(li.restocked))
+        )
+    return found
+
+
 def refund(o: Order, r: Refund) -> dict[str, Any]:
+    """A refund's own line items (own ids) name the order line in `_refunded_item_id`; quantities
+    and totals are negative. Nothing in a refund says whether it restocked (see `line_meta`)."""
     by_id = {li.id: li for li in o.line_items}
     return {
         "id": r.id,
@@ -142,16 +168,26 @@ def refund(o: Order, r: Refund) -> dict[str, Any]:
         "meta_data": [],
         "line_items": [
             {
-                "id": line_id,
+                "id": item_id,
                 "name": by_id[line_id].name,
                 "product_id": by_id[line_id].product_id,
                 "variation_id": by_id[line_id].variation_id,
                 "quantity": -qty,
-                "sku": by_id[line_id].sku,
+                "tax_class": "",
+                "subtotal": money(-by_id[line_id].price * qty),
+                "subtotal_tax": "0.00",
                 "total": money(-by_id[line_id].price * qty),
+                "total_tax": "0.00",
+                "taxes": [],
+                "meta_data": [_meta(item_id + 1_000_000, "_refunded_item_id", str(line_id))],
+                "sku": by_id[line_id].sku,
+                "price": float(-by_id[line_id].price),
             }
-            for line_id, qty in r.lines
+            for item_id, (line_id, qty) in zip(r.item_ids, r.lines, strict=True)
         ],
+        "shipping_lines": [],
+        "tax_lines": [],
+        "fee_lines": [],
     }
 
 

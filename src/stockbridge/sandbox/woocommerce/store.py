@@ -5,8 +5,15 @@ records, and the rules WooCommerce applies on save: `stock_status` follows `stoc
 stock is managed (`onbackorder` below zero if backorders are allowed, else `outofstock`), turning
 `manage_stock` off clears `stock_quantity` and forces `backorders: "no"`, a variable product's
 status is derived from its variations, and the hidden `inventory_delta` field adds to the stock
-(read-add-write, as WooCommerce does). Orders reduce stock when placed as processing and restore
-it when cancelled or refunded; a partial refund restocks the lines it names (`api_restock`). Every change is announced through the injected event sink.
+(read-add-write, as WooCommerce does). Every change is announced through the injected event sink.
+
+Orders move stock as `wc-stock-functions.php` does: an order reaching processing, on-hold or
+completed reduces it once (each line keeps `_reduced_stock`); cancelled, failed (WooCommerce 10.x,
+PR #66256) or back to pending gives back what the lines still hold. Only processing and completed
+set `date_paid` (an on-hold order holds stock unpaid). A refund restocks its lines only when asked
+(`api_restock`), and only units a line still holds (`_reduced_stock` goes down,
+`_restock_refunded_items` up); setting the status to refunded records a refund of the remainder
+that restocks nothing (`wc_order_fully_refunded`).
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from stockbridge.sandbox.woocommerce.rest import RestError
 
 EventSink = Callable[[str, dict[str, Any], str], None]
 STOCK_REDUCING = ("processing", "on-hold", "completed")
-STOCK_RESTORING = ("cancelled", "refunded", "failed")
+STOCK_RESTORING = ("cancelled", "failed", "pending")
+PAID = ("processing", "completed")  # the statuses that set `date_paid` (`maybe_set_date_paid`)
 ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash")
 
 
@@ -250,20 +258,29 @@ class WooStore:
         value = (
             amount if amount is not None else sum((by_id[i].price * q for i, q in lines), start=Decimal("0"))
         )
-        if value <= 0 or value > order.total - order.refunded:
+        if value < 0 or value > order.total - order.refunded:
             raise RestError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 400)
-        refund = Refund(self.next_id(), value, reason, lines, self.clock.now())
+        now = self.clock.now()
+        refund = Refund(self.next_id(), value, reason, lines, now, [self.next_id() for _ in lines])
         order.refunds.append(refund)
         if restock:
             for line_id, qty in lines:
-                holder = self.stock_holder(by_id[line_id].product_id, by_id[line_id].variation_id)
-                if holder.manage_stock is True:
-                    self._restock(holder, qty)
+                self._restock_refunded(by_id[line_id], qty)
         if order.refunded >= order.total:
             order.status = "refunded"
-        order.date_modified = self.clock.now()
+        order.date_modified = now
         self.emit("order.updated", serializers.order(self, order))
         return refund
+
+    def _restock_refunded(self, line: OrderLine, quantity: int) -> None:
+        """`wc_restock_refunded_items`: only a line that still holds stock is restocked."""
+        holder = self.stock_holder(line.product_id, line.variation_id)
+        if not line.reduced_stock or holder.manage_stock is not True:
+            return
+        self._restock(holder, quantity)
+        line.reduced_stock -= quantity
+        line.restocked += quantity
+        line.meta_ids.setdefault("_restock_refunded_items", self.next_id())
 
     def _restock(self, holder: Product | Variation, quantity: int) -> None:
         holder.stock_quantity = (holder.stock_quantity or 0) + quantity
@@ -274,26 +291,48 @@ class WooStore:
     def _set_status(self, order: Order, status: str) -> None:
         now = self.clock.now()
         if status in STOCK_REDUCING and not order.stock_reduced:
-            self._move_stock(order, -1)
-            order.stock_reduced = True
-            order.date_paid = order.date_paid or now
+            self._reduce_stock(order)
         elif status in STOCK_RESTORING and order.stock_reduced:
-            self._move_stock(order, +1)
-            order.stock_reduced = False
+            self._restore_stock(order)
+        if status in PAID:
+            order.date_paid = order.date_paid or now
         if status == "completed":
             order.date_completed = now
         order.status = status
         order.date_modified = now
+        if status == "refunded" and order.total > order.refunded:
+            order.refunds.append(
+                Refund(self.next_id(), order.total - order.refunded, "Order fully refunded.", [], now)
+            )
 
-    def _move_stock(self, order: Order, sign: int) -> None:
-        """Stock moves with the order, and so does the product's `total_sales` (as
+    def _reduce_stock(self, order: Order) -> None:
+        """`wc_reduce_stock_levels`; the product's `total_sales` moves with the stock (as
         `wc_update_total_sales_counts` keeps it: the parent product counts its variations)."""
+        order.stock_reduced = True
         for line in order.line_items:
-            product = self.products[line.product_id]
-            product.total_sales = max(product.total_sales - sign * line.quantity, 0)
+            self._count_sales(line, line.quantity)
+            holder = self.stock_holder(line.product_id, line.variation_id)
+            if holder.manage_stock is True and not line.reduced_stock:
+                self._restock(holder, -line.quantity)
+                line.reduced_stock = line.quantity
+                line.meta_ids["_reduced_stock"] = self.next_id()
+
+    def _restore_stock(self, order: Order) -> None:
+        """`wc_increase_stock_levels`: each line gives back what it still holds; the meta goes."""
+        order.stock_reduced = False
+        for line in order.line_items:
+            self._count_sales(line, -line.quantity)
+            if not line.reduced_stock:
+                continue
             holder = self.stock_holder(line.product_id, line.variation_id)
             if holder.manage_stock is True:
-                self._restock(holder, sign * line.quantity)
+                self._restock(holder, line.reduced_stock)
+            line.reduced_stock = None
+            line.meta_ids.pop("_reduced_stock", None)
+
+    def _count_sales(self, line: OrderLine, quantity: int) -> None:
+        product = self.products[line.product_id]
+        product.total_sales = max(product.total_sales + quantity, 0)
 
     def snapshot(self) -> dict[str, Any]:
         return {
