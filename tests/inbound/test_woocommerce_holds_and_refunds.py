@@ -127,13 +127,13 @@ async def test_restocked_refund_units_come_back_once_and_a_refund_without_restoc
 
         assert hub.events(shipped) == [
             ("fulfil", "fulfilment:completed"),
-            ("return", f"return:restock:{tee_line.id}:1"),
-            ("return", f"return:restock:{tee_line.id}:2"),
+            ("return", f"restock:{tee_line.id}:1"),
+            ("return", f"restock:{tee_line.id}:2"),
             ("sale", "sale"),
         ]
         assert hub.events(unshipped) == [
             ("sale", "sale"),
-            ("sale_cancelled", f"release:restock:{mug_line.id}:1"),
+            ("sale_cancelled", f"restock:{mug_line.id}:1"),
         ]
         tee_now, mug_now = balance(ctx, "TEE", "WH1"), balance(ctx, "MUG", "WH1")
         assert (tee_now.on_hand, tee_now.committed, tee_now.available) == (8 - 3 + 2, 0, 7)

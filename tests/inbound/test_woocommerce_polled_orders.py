@@ -73,7 +73,7 @@ async def test_completed_refunded_and_cancelled_orders_give_the_same_events_by_p
             ("sale", key(returned, "sale")),
             ("fulfil", key(returned, "fulfilment:completed")),
             ("sale", key(refunded, "sale")),
-            ("sale_cancelled", key(refunded, f"release:restock:{refunded.line_items[0].id}:1")),
+            ("sale_cancelled", key(refunded, f"restock:{refunded.line_items[0].id}:1")),
             ("sale", key(cancelled, "sale")),
             ("sale_cancelled", key(cancelled, "cancel")),
         }

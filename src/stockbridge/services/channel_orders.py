@@ -3,6 +3,9 @@
 Facts become ledger events: `sale` (committed), `fulfil`, `sale_cancelled` (a cancel or a refund
 of unshipped units), `return` (a restocking refund); a cancelled fulfilment is a `fulfil` event
 that undoes, exactly, the movements of the one it cancels (units back on hand, committed again).
+A `restock` (a channel that puts refunded units back without saying whether they shipped, e.g.
+WooCommerce) releases what the order still has committed and returns only what it shipped and has
+not had back: one event, `sale_cancelled`, or `return` if any unit comes back on hand.
 The channel has already taken the order, so nothing here refuses stock: a sale the hub could not
 cover is still committed (available goes negative where it landed) and flagged as a channel
 oversell on its event; hence these events are appended with the ledger primitives, not
@@ -49,7 +52,7 @@ logger = logging.getLogger(__name__)
 Key = tuple[int, int]  # (sku_id, location_id)
 OVERSELL_REASON = "channel oversell"
 ORDER_BINDING = "order"
-MovementKind = Literal["fulfilment", "fulfilment_cancelled", "return", "release"]
+MovementKind = Literal["fulfilment", "fulfilment_cancelled", "return", "release", "restock"]
 _TYPES = {"fulfilment": EventType.FULFIL, "return": EventType.RETURN, "release": EventType.SALE_CANCELLED}
 
 
@@ -69,7 +72,8 @@ class OrderLineRef:
 @dataclass(frozen=True)
 class OrderMovement:
     """A fulfilment, its cancellation (`fulfilment_cancelled`, named by the fulfilment's id), a
-    refund's restock (`return`) or a refund of unshipped units (`release`)."""
+    refund's restock (`return`), a refund of unshipped units (`release`), or restocked units that
+    may or may not have shipped (`restock`: released if still committed, else returned)."""
 
     movement_id: str
     kind: MovementKind
@@ -202,6 +206,9 @@ def _apply_once(
     if key in history.keys:
         outcome.already.append(key)
         return
+    if kind == "restock":
+        _restock(writer, history, outcome, key, lines)
+        return
     if kind == "cancel":
         changes = {k: Delta.of(committed=-q) for k, q in history.committed.items() if q > 0}
         unmatched: list[dict[str, int]] = []
@@ -214,6 +221,38 @@ def _apply_once(
         outcome.moved(changes, State.ON_HAND, +1)
     elif kind != "fulfilment":
         outcome.moved(changes, State.COMMITTED, -1)
+    history.take(changes)
+    history.keys.add(key)
+    outcome.applied.append(key)
+
+
+def _restock(
+    writer: _Writer, history: _History, outcome: OrderOutcome, key: str, lines: tuple[OrderLineRef, ...]
+) -> None:
+    """Restocked units: out of what the order still has committed first (a release: the order
+    will not ship them), then back on hand where they shipped from, up to what the order shipped
+    and has not had back (a return); units beyond both are reported, never taken from elsewhere.
+    The order's committed units go down by what was released, so that a later fulfilment ships,
+    and a later cancel releases, only the rest."""
+    committed, shipped = dict(history.committed), writer.shipped(history.keys)
+    released: dict[Key, Delta] = {}
+    returned: dict[Key, Delta] = {}
+    unmatched: list[dict[str, int]] = []
+    for line in lines:
+        for sku_id, units in line.units():
+            freed, units = _draw(committed, sku_id, units, line.location_id)
+            back, units = _draw(shipped, sku_id, units, line.location_id)
+            for spot, step in freed.items():
+                released[spot] = released.get(spot, Delta()) + Delta.of(committed=-step)
+            for spot, step in back.items():
+                returned[spot] = returned.get(spot, Delta()) + Delta.of(on_hand=step)
+            if units:
+                unmatched.append({"sku_id": sku_id, "quantity": units})
+    changes = {k: released.get(k, Delta()) + returned.get(k, Delta()) for k in released | returned}
+    event_type = EventType.RETURN if returned else EventType.SALE_CANCELLED
+    writer.append(event_type, key, changes, unmatched=unmatched)
+    outcome.moved(released, State.COMMITTED, -1)
+    outcome.moved(returned, State.ON_HAND, +1)
     history.take(changes)
     history.keys.add(key)
     outcome.applied.append(key)
@@ -240,24 +279,29 @@ def _take_committed(
     first); units beyond that are reported as unmatched, never taken from other orders."""
     changes: dict[Key, Delta] = {}
     unmatched: list[dict[str, int]] = []
+    committed = dict(history.committed)
     for line in lines:
         for sku_id, units in line.units():
-            spots = sorted(
-                (k for k, q in history.committed.items() if k[0] == sku_id and q > 0),
-                key=lambda k: (k[1] != line.location_id, k[1]),
-            )
-            for spot in spots:
-                free = history.committed[spot] + (
-                    changes[spot].get(State.COMMITTED) if spot in changes else 0
-                )
-                step = min(units, free)
-                if step > 0:
-                    delta = Delta.of(committed=-step, on_hand=-step if kind == "fulfilment" else 0)
-                    changes[spot] = changes[spot] + delta if spot in changes else delta
-                    units -= step
+            taken, units = _draw(committed, sku_id, units, line.location_id)
+            for spot, step in taken.items():
+                delta = Delta.of(committed=-step, on_hand=-step if kind == "fulfilment" else 0)
+                changes[spot] = changes[spot] + delta if spot in changes else delta
             if units:
                 unmatched.append({"sku_id": sku_id, "quantity": units})
     return changes, unmatched
+
+
+def _draw(pool: dict[Key, int], sku_id: int, units: int, prefer: int | None) -> tuple[dict[Key, int], int]:
+    """Take up to `units` of `sku_id` out of `pool` (the `prefer` location first, then by id):
+    what was taken where, and how many units are left over."""
+    taken: dict[Key, int] = {}
+    for spot in sorted((k for k in pool if k[0] == sku_id), key=lambda k: (k[1] != prefer, k[1])):
+        step = min(units, pool[spot])
+        if step > 0:
+            pool[spot] -= step
+            taken[spot] = step
+            units -= step
+    return taken, units
 
 
 def _returns(
@@ -328,6 +372,28 @@ class _Writer:
         for r in rows:
             pairs.setdefault((int(r.sku_id), int(r.location_id)), []).append((State(r.state), sign * r.delta))
         return {k: Delta.from_pairs(p) for k, p in pairs.items()}
+
+    def shipped(self, keys: Iterable[str]) -> dict[Key, int]:
+        """Units the events `keys` took off hand, net of what they put back (fulfilments less
+        returns and cancelled fulfilments), per (sku, location): what an order shipped and still
+        has out."""
+        e, m, wanted = inventory_events.c, inventory_movements.c, sorted(keys)
+        totals: dict[Key, int] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.conn.execute(
+                sa.select(m.sku_id, m.location_id, sa.func.sum(m.delta))
+                .join(inventory_events, e.id == m.event_id)
+                .where(
+                    e.tenant_id == self.ctx.tenant_id,
+                    e.idempotency_key.in_(wanted[start : start + 500]),
+                    m.state == State.ON_HAND.value,
+                )
+                .group_by(m.sku_id, m.location_id)
+            )
+            for sku_id, location_id, total in rows:
+                key = (int(sku_id), int(location_id))
+                totals[key] = totals.get(key, 0) - int(total)
+        return totals
 
     def _oversold(self, key: Key, before: Quantities, after: Quantities) -> dict[str, Any]:
         sku, location = self.names.names(*key)

@@ -37,7 +37,9 @@ _bd = bindings.c
 @dataclass(frozen=True)
 class RemoteMovement:
     """A fulfilment, a refund restocking shipped units (`return`) or unshipped ones (`release`),
-    named by the platform's own id (fulfilment id, refund id) so that it applies once."""
+    or restocked units whatever they are (`restock`: released while committed, else returned),
+    named by the platform's own id (fulfilment id, refund id, restocked unit) so that it applies
+    once."""
 
     movement_id: str
     kind: MovementKind
