@@ -14,7 +14,6 @@ from stockbridge.connectors.base import OrderCursor, RemoteOrder
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.catalog_places import ChannelSpec, ListingSpec, define_channel, define_listing
 from stockbridge.services.catalog_skus import add_alias
-from stockbridge.services.channel_orders import recorded_versions
 from stockbridge.services.connections import (
     ConnectionConfig,
     ConnectionSpec,
@@ -22,6 +21,7 @@ from stockbridge.services.connections import (
     register_connection,
 )
 from stockbridge.services.context import HubContext
+from stockbridge.services.order_history import recorded_versions
 from stockbridge.services.quarantine import list_quarantine
 from stockbridge.store.schema_sync import sync_cursors
 from stockbridge.sync.cursors import TimeCursor

@@ -12,12 +12,13 @@ oversell on its event; hence these events are appended with the ledger primitive
 `ingest_events`, whose guard would refuse that sale.
 Keys come from the platform's ids: `{platform}:{connection}:order:{id}:sale|cancel|{kind}:{id}`.
 What was applied to an order (its keys, the units still committed to it) is kept on the order's
-row in `bindings` (object type `order`), written with its events; locking that row serialises
-one order's facts. A message may arrive twice, late or before the order itself; every fact moves
-a balance at most once. Mapping channel ids to hub ids is the caller's (sync.inbound_bindings).
-A message that is the order's whole state carries its `version` (the channel's `updated_at`); the
-newest version recorded is kept on the order's row too (`recorded_versions`), so that a poll need
-not read again, whole, an order the hub already has at that version.
+row in `bindings` (object type `order`; `services.order_history` owns that row), written with its
+events; locking that row serialises one order's facts. A message may arrive twice, late or before
+the order itself; every fact moves a balance at most once. Mapping channel ids to hub ids is the
+caller's (sync.inbound_bindings). A message that is the order's whole state carries its `version`
+(the channel's `updated_at`); the newest version recorded is kept on the order's row too
+(`order_history.recorded_versions`), so that a poll need not read again, whole, an order the hub
+already has at that version.
 """
 
 from __future__ import annotations
@@ -25,16 +26,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from stockbridge.domain.events import EventType, content_hash
 from stockbridge.domain.quantities import Delta, Quantities, State
 from stockbridge.errors import ValidationError
 from stockbridge.services.context import HubContext
+from stockbridge.services.order_history import (
+    Key,
+    OrderHistory,
+    open_history,
+    save_history,
+)
 from stockbridge.store import ledger
 from stockbridge.store.references import ReferenceResolver
 from stockbridge.store.schema import (
@@ -46,12 +52,9 @@ from stockbridge.store.schema import (
     listings,
     locations,
 )
-from stockbridge.store.schema_sync import bindings
 
 logger = logging.getLogger(__name__)
-Key = tuple[int, int]  # (sku_id, location_id)
 OVERSELL_REASON = "channel oversell"
-ORDER_BINDING = "order"
 MovementKind = Literal["fulfilment", "fulfilment_cancelled", "return", "release", "restock"]
 _TYPES = {"fulfilment": EventType.FULFIL, "return": EventType.RETURN, "release": EventType.SALE_CANCELLED}
 
@@ -115,56 +118,14 @@ class OrderOutcome:
             self.channel_moves[sku_id] = self.channel_moves.get(sku_id, 0) + sign * delta.get(state)
 
 
-@dataclass
-class _History:
-    """What the hub has recorded of one order: its event keys, the units still committed to it
-    per (sku, location), and where each SKU was sold. Kept as the `extra` of the order's row in
-    `bindings` (object type `order`), written in the same transaction as the events it sums."""
-
-    keys: set[str] = field(default_factory=set)
-    committed: dict[Key, int] = field(default_factory=dict)
-    sold_at: dict[int, list[int]] = field(default_factory=dict)
-    version: datetime | None = None  # the newest whole state of the order recorded
-
-    def saw(self, version: datetime | None) -> bool:
-        """Keep `version` if it is newer than the one kept; whether it was."""
-        version = _aware(version) if version is not None else None
-        if version is None or (self.version is not None and version <= self.version):
-            return False
-        self.version = version
-        return True
-
-    def take(self, changes: Mapping[Key, Delta]) -> None:
-        for key, delta in changes.items():
-            self.committed[key] = self.committed.get(key, 0) + delta.get(State.COMMITTED)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "keys": sorted(self.keys),
-            "committed": [[s, loc, q] for (s, loc), q in sorted(self.committed.items()) if q],
-            "sold_at": [[s, locs] for s, locs in sorted(self.sold_at.items())],
-            "version": self.version.isoformat() if self.version else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> _History:
-        data = data if isinstance(data, dict) else {}
-        version = data.get("version")
-        return cls(
-            set(data.get("keys", ())),
-            {(int(s), int(loc)): int(q) for s, loc, q in data.get("committed", ())},
-            {int(s): [int(loc) for loc in locs] for s, locs in data.get("sold_at", ())},
-            _aware(datetime.fromisoformat(version)) if version else None,
-        )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> OrderOutcome:
     """Apply every fact of `order` not yet recorded, inside the caller's transaction."""
-    history = _open_history(conn, ctx, order)
+    candidates = [order.key("sale"), order.key("cancel")]
+    candidates += [order.key(m.kind, m.movement_id) for m in order.movements]
+    candidates += [
+        order.key("fulfilment", m.movement_id) for m in order.movements if m.kind == "fulfilment_cancelled"
+    ]
+    history = open_history(conn, ctx, order.connection_id, order.order_id, candidates)
     writer = _Writer(conn, ctx, order)
     outcome = OrderOutcome()
     sale = order.key("sale")
@@ -191,13 +152,13 @@ def record_channel_order(conn: sa.Connection, ctx: HubContext, order: ChannelOrd
     if order.cancelled:
         _apply_once(writer, history, outcome, order.key("cancel"), "cancel", ())
     if history.saw(order.version) or outcome.applied:
-        _save_history(conn, ctx, order, history)
+        save_history(conn, ctx, order.connection_id, order.order_id, history)
     return outcome
 
 
 def _apply_once(
     writer: _Writer,
-    history: _History,
+    history: OrderHistory,
     outcome: OrderOutcome,
     key: str,
     kind: str,
@@ -227,7 +188,7 @@ def _apply_once(
 
 
 def _restock(
-    writer: _Writer, history: _History, outcome: OrderOutcome, key: str, lines: tuple[OrderLineRef, ...]
+    writer: _Writer, history: OrderHistory, outcome: OrderOutcome, key: str, lines: tuple[OrderLineRef, ...]
 ) -> None:
     """Restocked units: out of what the order still has committed first (a release: the order
     will not ship them), then back on hand where they shipped from, up to what the order shipped
@@ -258,7 +219,9 @@ def _restock(
     outcome.applied.append(key)
 
 
-def _reverse_once(writer: _Writer, history: _History, outcome: OrderOutcome, key: str, shipped: str) -> None:
+def _reverse_once(
+    writer: _Writer, history: OrderHistory, outcome: OrderOutcome, key: str, shipped: str
+) -> None:
     """A cancelled fulfilment: what its `shipped` event took (committed and on hand) comes back at
     the same places. One the hub never applied reverses nothing and is marked spent, so that a late
     delivery of it, still `success`, ships nothing. Available does not move: no channel moves."""
@@ -273,7 +236,7 @@ def _reverse_once(writer: _Writer, history: _History, outcome: OrderOutcome, key
 
 
 def _take_committed(
-    history: _History, lines: Iterable[OrderLineRef], kind: str
+    history: OrderHistory, lines: Iterable[OrderLineRef], kind: str
 ) -> tuple[dict[Key, Delta], list[dict[str, int]]]:
     """Shipped or released units come out of what the order still has committed (stated location
     first); units beyond that are reported as unmatched, never taken from other orders."""
@@ -305,7 +268,7 @@ def _draw(pool: dict[Key, int], sku_id: int, units: int, prefer: int | None) -> 
 
 
 def _returns(
-    history: _History, lines: Iterable[OrderLineRef]
+    history: OrderHistory, lines: Iterable[OrderLineRef]
 ) -> tuple[dict[Key, Delta], list[dict[str, int]]]:
     changes: dict[Key, Delta] = {}
     unmatched: list[dict[str, int]] = []
@@ -506,77 +469,6 @@ def _channel_locations(conn: sa.Connection, tenant_id: int, channel: str | None,
     rows = [(int(loc), bool(is_own), bool(online)) for loc, is_own, online in conn.execute(query)]
     chosen = [r for r in rows if r[1]] or rows
     return sorted({loc for loc, _, online in chosen if online})
-
-
-def _state_key(ctx: HubContext, order: ChannelOrder) -> list[sa.ColumnElement[bool]]:
-    b = bindings.c
-    return [
-        b.tenant_id == ctx.tenant_id,
-        b.connection_id == order.connection_id,
-        b.object_type == ORDER_BINDING,
-        b.external_id == order.order_id,
-    ]
-
-
-def _open_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder) -> _History:
-    """The order's state row, created if new and locked, so that the facts of one order apply one
-    transaction at a time (SQLite has one writer anyway). Keys already in the ledger count as
-    recorded even if the state lost them: an event is never appended twice."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    row = {
-        "tenant_id": ctx.tenant_id,
-        "connection_id": order.connection_id,
-        "object_type": ORDER_BINDING,
-        "external_id": order.order_id,
-        "internal_id": order.order_id[:100],
-        "extra": {},
-        "synced_at": ctx.clock.now(),
-    }
-    conn.execute(dialect.insert(bindings).values(row).on_conflict_do_nothing())
-    query = sa.select(bindings.c.extra).where(*_state_key(ctx, order))
-    history = _History.from_json(conn.scalar(query.with_for_update() if dialect is postgresql else query))
-    candidates = [order.key("sale"), order.key("cancel")]
-    candidates += [order.key(m.kind, m.movement_id) for m in order.movements]
-    candidates += [
-        order.key("fulfilment", m.movement_id) for m in order.movements if m.kind == "fulfilment_cancelled"
-    ]
-    e = inventory_events.c
-    recorded = conn.scalars(
-        sa.select(e.idempotency_key).where(e.tenant_id == ctx.tenant_id, e.idempotency_key.in_(candidates))
-    )
-    history.keys.update(recorded)
-    return history
-
-
-def recorded_versions(
-    conn: sa.Connection, tenant_id: int, connection_id: int, order_ids: Iterable[str]
-) -> dict[str, datetime]:
-    """The newest whole state (`updated_at`) recorded of each of these orders of a connection, for
-    those the hub has one of: everything the channel said of an order up to then is applied."""
-    b, wanted = bindings.c, sorted(set(order_ids))
-    found: dict[str, datetime] = {}
-    for start in range(0, len(wanted), 500):
-        rows = conn.execute(
-            sa.select(b.external_id, b.extra).where(
-                b.tenant_id == tenant_id,
-                b.connection_id == connection_id,
-                b.object_type == ORDER_BINDING,
-                b.external_id.in_(wanted[start : start + 500]),
-            )
-        )
-        for external_id, extra in rows:
-            version = _History.from_json(extra).version
-            if version is not None:
-                found[str(external_id)] = version
-    return found
-
-
-def _save_history(conn: sa.Connection, ctx: HubContext, order: ChannelOrder, history: _History) -> None:
-    conn.execute(
-        sa.update(bindings)
-        .where(*_state_key(ctx, order))
-        .values(extra=history.to_json(), synced_at=ctx.clock.now())
-    )
 
 
 def list_oversells(ctx: HubContext, *, limit: int = 100) -> list[dict[str, Any]]:

@@ -37,9 +37,9 @@ from prometheus_client.registry import Collector
 from stockbridge.connectors.base import OrderCursor, RemoteOrder
 from stockbridge.connectors.errors import ConnectorError
 from stockbridge.errors import StockbridgeError
-from stockbridge.services.channel_orders import recorded_versions
 from stockbridge.services.connections import ConnectionConfig, list_connections, load_connection_config
 from stockbridge.services.context import HubContext
+from stockbridge.services.order_history import recorded_versions
 from stockbridge.store.schema_sync import webhook_inbox
 from stockbridge.sync.cursors import TimeCursor, load_cursor, save_cursor
 from stockbridge.sync.inbound_bindings import (
