@@ -7,11 +7,15 @@ import asyncio
 import dataclasses
 import math
 from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
 
 from stockbridge.connectors.base import LevelChange, PushOutcome
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.availability import listing_atp
 from stockbridge.services.context import HubContext
+from stockbridge.store.schema_sync import webhook_inbox
 from stockbridge.sync.outbox import claim_dirty, shift_acknowledged
 from stockbridge.sync.pusher import Pusher
 from tests.sync.helpers import (
@@ -279,6 +283,49 @@ def test_unseen_units_are_trusted_to_the_hub_again_after_their_time_to_live(
     set_stock(ctx, "A", 17)
     asyncio.run(pusher.push_round(view, fake))
     assert fake.level(item_of("A")) == 17 and sync_row(ctx, "A")["unseen_units"] == 0
+
+
+def test_unseen_units_outlive_their_time_to_live_while_the_inbox_is_behind(
+    ctx: HubContext, pusher: Pusher, clock: FrozenClock
+) -> None:
+    """The orders a guess stands for may sit in an inbox backlog: the guess is kept while the
+    oldest delivery never tried is older than the guess's time-to-live allows, and goes once
+    the backlog is worked off."""
+    view = hub_with_channel(ctx, ["A"])
+    fake = fake_for(["A"], start=0)
+    set_stock(ctx, "A", 10)
+    asyncio.run(pusher.push_round(view, fake))
+    fake.sell(item_of("A"), 2)  # the order's webhook is in the inbox, not applied yet
+    backlog = _inbox_delivery(ctx, view.id, received_at=clock.now())
+    set_stock(ctx, "A", 15)
+    asyncio.run(pusher.push_round(view, fake))  # stale: 2 unseen
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 13
+
+    clock.advance(pusher.config.unseen_ttl_s + 30)
+    set_stock(ctx, "A", 16)
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 14, "held back: the inbox is 90 s behind"
+    assert sync_row(ctx, "A")["unseen_units"] == 2
+
+    with ctx.engine.begin() as conn:  # tried and left waiting: no longer backlog
+        conn.execute(sa.update(webhook_inbox).where(webhook_inbox.c.id == backlog).values(attempts=1))
+    set_stock(ctx, "A", 17)
+    asyncio.run(pusher.push_round(view, fake))
+    assert fake.level(item_of("A")) == 17 and sync_row(ctx, "A")["unseen_units"] == 0
+
+
+def _inbox_delivery(ctx: HubContext, connection_id: int, *, received_at: datetime) -> int:
+    row = {
+        "connection_id": connection_id,
+        "topic": "orders/create",
+        "delivery_id": "d-1",
+        "headers": {},
+        "body": b"{}",
+        "received_at": received_at,
+    }
+    with ctx.engine.begin() as conn:
+        return int(conn.execute(sa.insert(webhook_inbox).values(row)).inserted_primary_key[0])
 
 
 def test_sales_a_read_then_write_overwrote_are_held_back_and_pushed_down_next_round(

@@ -43,7 +43,7 @@ from stockbridge.store.references import load_skus
 from stockbridge.store.schema import balances, bundle_components, listings
 from stockbridge.store.schema_sync import connections, listing_sync
 from stockbridge.sync.desired import desired_levels
-from stockbridge.sync.plan import DEFAULT_UNSEEN_TTL_S, PlannedLevel
+from stockbridge.sync.plan import DEFAULT_UNSEEN_TTL_S, PlannedLevel, guess_horizon
 
 CEILING_TTL_S = 120.0
 LOCK_CLASS = 51_770  # first key of pg_advisory_xact_lock(int, int); the second is the SKU id
@@ -212,7 +212,7 @@ def _siblings(
         )
     ).all()
     fresh_after = now - timedelta(seconds=CEILING_TTL_S)
-    guessed_after = now - timedelta(seconds=unseen_ttl_s)  # as `plan`: an old guess is not trusted
+    guessed_after = guess_horizon(conn, ctx.tenant_id, now, unseen_ttl_s)  # as `plan`
     out = []
     for r in rows:
         shown = max((r.acked_quantity or 0) + min(int(r.unseen_units or 0), 0), 0)
