@@ -1,8 +1,9 @@
 """The webhook inbox: deliveries are stored durably before they are acknowledged, then processed.
 
-`accept_delivery` stores a verified delivery once per (connection, delivery id); pollers store the
-orders they read the same way (topic `poll/order`). `process_inbox`
-claims pending rows one at a time in id order (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so many
+`accept_delivery` stores a verified delivery once per (connection, delivery id), in one
+transaction with the deliveries other threads are storing at the same time (`inbox_commit`);
+pollers store the orders they read the same way (topic `poll/order`). `process_inbox` claims
+pending rows one at a time in id order (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so many
 workers share the work) and handles each inside the claiming transaction: parse with the
 connector, map through the bindings, record the order facts (services.channel_orders). A worker
 that dies before commit leaves the row pending for the next one. Outcomes per row:
@@ -49,6 +50,7 @@ from stockbridge.sync.inbound_bindings import (
     get_connection_by_id,
     to_channel_order,
 )
+from stockbridge.sync.inbox_commit import committer_for
 from stockbridge.sync.outbox import record_observed, shift_acknowledged
 from stockbridge.sync.plan import push_location
 
@@ -87,7 +89,7 @@ def accept_delivery(
         "attempts": 0,
     }
 
-    inbox_id = ctx.write(lambda conn: insert_delivery(conn, values))
+    inbox_id = committer_for(ctx, insert_delivery).store(ctx, values)  # with whatever arrives beside it
     return Accepted(inbox_id, delivery_id, inbox_id is None)
 
 
