@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -23,7 +24,7 @@ from stockbridge.services.connections import ConnectionSpec, ConnectionView, reg
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
 from stockbridge.store.schema import channels, listings, skus
-from stockbridge.store.schema_sync import listing_sync
+from stockbridge.store.schema_sync import listing_sync, webhook_inbox
 from tests.sync.fakes import FakeChannel
 
 CHANNEL, CONNECTION, LOCATION = "shop", "fake-shop", "WH1"
@@ -120,3 +121,17 @@ def sync_row(ctx: HubContext, code: str) -> dict[str, object]:
             sa.select(listing_sync).where(listing_sync.c.listing_id == listing_id(ctx, code))
         ).first()
     return {} if row is None else dict(row._mapping)
+
+
+def inbox_delivery(ctx: HubContext, connection_id: int, *, received_at: datetime) -> int:
+    """An inbox row never tried yet (the hub's backlog), received at `received_at`; its id."""
+    row = {
+        "connection_id": connection_id,
+        "topic": "orders/create",
+        "delivery_id": f"d-{next(_keys)}",
+        "headers": {},
+        "body": b"{}",
+        "received_at": received_at,
+    }
+    with ctx.engine.begin() as conn:
+        return int(conn.execute(sa.insert(webhook_inbox).values(row)).inserted_primary_key[0])

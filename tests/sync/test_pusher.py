@@ -7,7 +7,6 @@ import asyncio
 import dataclasses
 import math
 from collections.abc import Sequence
-from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -23,6 +22,7 @@ from tests.sync.helpers import (
     clear_all_dirty,
     fake_for,
     hub_with_channel,
+    inbox_delivery,
     is_dirty,
     item_of,
     sell_in_hub,
@@ -296,7 +296,7 @@ def test_unseen_units_outlive_their_time_to_live_while_the_inbox_is_behind(
     set_stock(ctx, "A", 10)
     asyncio.run(pusher.push_round(view, fake))
     fake.sell(item_of("A"), 2)  # the order's webhook is in the inbox, not applied yet
-    backlog = _inbox_delivery(ctx, view.id, received_at=clock.now())
+    backlog = inbox_delivery(ctx, view.id, received_at=clock.now())
     set_stock(ctx, "A", 15)
     asyncio.run(pusher.push_round(view, fake))  # stale: 2 unseen
     asyncio.run(pusher.push_round(view, fake))
@@ -313,19 +313,6 @@ def test_unseen_units_outlive_their_time_to_live_while_the_inbox_is_behind(
     set_stock(ctx, "A", 17)
     asyncio.run(pusher.push_round(view, fake))
     assert fake.level(item_of("A")) == 17 and sync_row(ctx, "A")["unseen_units"] == 0
-
-
-def _inbox_delivery(ctx: HubContext, connection_id: int, *, received_at: datetime) -> int:
-    row = {
-        "connection_id": connection_id,
-        "topic": "orders/create",
-        "delivery_id": "d-1",
-        "headers": {},
-        "body": b"{}",
-        "received_at": received_at,
-    }
-    with ctx.engine.begin() as conn:
-        return int(conn.execute(sa.insert(webhook_inbox).values(row)).inserted_primary_key[0])
 
 
 def test_sales_a_read_then_write_overwrote_are_held_back_and_pushed_down_next_round(

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
+import sqlalchemy as sa
+
 from stockbridge.domain.clock import FrozenClock
 from stockbridge.services.context import HubContext
+from stockbridge.store.schema_sync import webhook_inbox
 from stockbridge.sync.metrics import SyncMetrics
 from stockbridge.sync.pusher import Pusher
 from stockbridge.sync.reconcile import reconcile
-from tests.sync.helpers import CHANNEL, fake_for, hub_with_channel, is_dirty, item_of, set_stock, sync_row
+from tests.sync.helpers import (
+    CHANNEL,
+    fake_for,
+    hub_with_channel,
+    inbox_delivery,
+    is_dirty,
+    item_of,
+    set_stock,
+    sync_row,
+)
 
 
 def _synced(ctx: HubContext, pusher: Pusher, codes: list[str]):  # type: ignore[no-untyped-def]
@@ -74,6 +86,28 @@ def test_under_drift_is_healed_only_after_the_channel_has_shown_it_for_the_grace
     clock.advance(1)
     settled = asyncio.run(reconcile(pusher, view, fake, policy="heal"))
     assert (settled.deferred, settled.healed, fake.level(item_of("A"))) == ([], 1, 10)
+
+
+def test_under_drift_waits_longer_while_the_inbox_is_behind(
+    ctx: HubContext, pusher: Pusher, clock: FrozenClock
+) -> None:
+    """The order behind an under drift may sit in an inbox backlog: the grace period is
+    lengthened by the age of the oldest delivery never tried."""
+    view, fake = _synced(ctx, pusher, ["A"])
+    fake.sell(item_of("A"), 4)  # its order's webhook is in the inbox, not applied yet
+    backlog = inbox_delivery(ctx, view.id, received_at=clock.now())
+    asyncio.run(reconcile(pusher, view, fake, policy="heal", under_grace_s=30))
+
+    clock.advance(45)
+    held = asyncio.run(reconcile(pusher, view, fake, policy="heal", under_grace_s=30))
+    assert ([d.sku for d in held.deferred], fake.level(item_of("A"))) == (["A"], 6), (
+        "the inbox is 45 s behind"
+    )
+
+    with ctx.engine.begin() as conn:  # worked off
+        conn.execute(sa.update(webhook_inbox).where(webhook_inbox.c.id == backlog).values(status="done"))
+    healed = asyncio.run(reconcile(pusher, view, fake, policy="heal", under_grace_s=30))
+    assert (healed.deferred, healed.healed, fake.level(item_of("A"))) == ([], 1, 10)
 
 
 def test_a_changed_level_restarts_the_grace_period(

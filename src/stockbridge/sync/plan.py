@@ -115,14 +115,10 @@ def plan_levels(
     return Plan(levels, skips)
 
 
-def guess_horizon(conn: sa.Connection, tenant_id: int, now: datetime, ttl_s: float) -> datetime:
-    """Guesses of unseen sales made after this moment are still trusted: `ttl_s` before `now`,
-    moved further back by the age of the inbox's backlog (its oldest delivery never tried yet).
-    A guess stands for orders on their way to the hub; while the hub is behind on its inbox
-    they may be sitting there, and dropping the guess then would offer their units again
-    (measured: at 200 orders/s on the standard box the inbox lagged about 60 s, as long as the
-    time-to-live, and channels oversold 15-30 units). Deliveries tried and left waiting are
-    not backlog: they do not hold a guess up."""
+def inbox_lag_s(conn: sa.Connection, tenant_id: int, now: datetime) -> float:
+    """How far the hub is behind on its inbox: the age of its oldest delivery never tried yet (0
+    when there is none). Deliveries tried and left waiting are not backlog, so a stuck row does
+    not count."""
     i = webhook_inbox.c
     oldest = conn.scalar(
         sa.select(i.received_at)
@@ -130,8 +126,16 @@ def guess_horizon(conn: sa.Connection, tenant_id: int, now: datetime, ttl_s: flo
         .order_by(i.id)
         .limit(1)
     )
-    lag_s = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
-    return now - timedelta(seconds=ttl_s + lag_s)
+    return max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+
+
+def guess_horizon(conn: sa.Connection, tenant_id: int, now: datetime, ttl_s: float) -> datetime:
+    """Guesses of unseen sales made after this moment are still trusted: `ttl_s` before `now`,
+    moved further back by the inbox lag (`inbox_lag_s`). A guess stands for orders on their way
+    to the hub; while the hub is behind on its inbox they may be sitting there, and dropping the
+    guess then would offer their units again (measured: at 200 orders/s on the standard box the
+    inbox lagged about 60 s, as long as the time-to-live, and channels oversold 15-30 units)."""
+    return now - timedelta(seconds=ttl_s + inbox_lag_s(conn, tenant_id, now))
 
 
 def _unseen_live(state: SyncState, trusted_after: datetime) -> bool:

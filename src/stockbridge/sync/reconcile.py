@@ -13,8 +13,9 @@ value as its new base (so the compare-and-set "from" is right) and marks it dirt
 push round. "Over" drift is healed at once (lowering a level never oversells). "Under" and
 "missing" drift usually mean the channel sold units whose order has not reached the hub yet:
 raising the level now would offer those units again, so they are healed only once the channel
-has shown the same value for `under_grace_s` (`listing_sync.observed_at` is "shown since");
-until then they are reported as `deferred`. Run it on demand (`stockbridge sync reconcile
+has shown the same value for `under_grace_s` (`listing_sync.observed_at` is "shown since"),
+plus however far the hub is behind on its inbox (`plan.inbox_lag_s`); until then they are
+reported as `deferred`. Run it on demand (`stockbridge sync reconcile
 [--heal]`) or on a schedule (the worker).
 """
 
@@ -33,7 +34,7 @@ from stockbridge.store.schema import listings
 from stockbridge.sync import outbox
 from stockbridge.sync.calls import CallGate
 from stockbridge.sync.outbox import Claimed
-from stockbridge.sync.plan import PlannedLevel, Skip, plan_levels
+from stockbridge.sync.plan import PlannedLevel, Skip, inbox_lag_s, plan_levels
 from stockbridge.sync.pusher import Pusher, RoundReport
 
 Policy = Literal["report", "heal"]
@@ -174,13 +175,16 @@ def _compare(
 
 
 def _ready_to_heal(pusher: Pusher, report: ReconcileReport, under_grace_s: float) -> list[Drift]:
-    """Over drift now; under/missing drift once the channel has shown it for the grace period."""
+    """Over drift now; under/missing drift once the channel has shown it for the grace period,
+    lengthened by how far the hub is behind on its inbox (the orders behind the drift may be
+    waiting there: raising the level before they are applied would offer their units again)."""
+    now, ready = pusher.ctx.clock.now(), []
     with pusher.ctx.read() as conn:
         since = outbox.observed_since(conn, [d.listing_id for d in report.drifts])
-    now, ready = pusher.ctx.clock.now(), []
+        wait_s = under_grace_s + inbox_lag_s(conn, pusher.ctx.tenant_id, now)
     for drift in report.drifts:
         shown = since.get(drift.listing_id)
-        settled = shown is not None and (now - shown).total_seconds() >= under_grace_s
+        settled = shown is not None and (now - shown).total_seconds() >= wait_s
         if drift.direction == "over" or settled:
             ready.append(drift)
         else:
