@@ -86,7 +86,9 @@ def unbind(ctx: HubContext, connection: str, object_type: str, external_id: str)
     connection_id = get_connection(ctx, connection).id
 
     def work(conn: sa.Connection) -> bool:
-        result = conn.execute(sa.delete(bindings).where(*_key(ctx, connection_id, object_type, external_id)))
+        result = conn.execute(
+            sa.delete(bindings).where(*binding_key(ctx, connection_id, object_type, external_id))
+        )
         return result.rowcount == 1
 
     return ctx.write(work)
@@ -96,7 +98,9 @@ def find_internal_id(ctx: HubContext, connection: str, object_type: str, externa
     connection_id = get_connection(ctx, connection).id
     with ctx.read() as conn:
         found = conn.scalar(
-            sa.select(bindings.c.internal_id).where(*_key(ctx, connection_id, object_type, external_id))
+            sa.select(bindings.c.internal_id).where(
+                *binding_key(ctx, connection_id, object_type, external_id)
+            )
         )
     return None if found is None else str(found)
 
@@ -333,9 +337,10 @@ def _as_binding(connection: str, row: Mapping[str, Any]) -> Binding:
     )
 
 
-def _key(
+def binding_key(
     ctx: HubContext, connection_id: int, object_type: str, external_id: str
 ) -> list[sa.ColumnElement[bool]]:
+    """The conditions that pick one binding row: (tenant, connection, object type, external id)."""
     b = bindings.c
     return [
         b.tenant_id == ctx.tenant_id,

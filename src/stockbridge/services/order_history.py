@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stockbridge.domain.quantities import Delta, State
+from stockbridge.services.bindings import binding_key
 from stockbridge.services.context import HubContext
 from stockbridge.store.schema import inventory_events
 from stockbridge.store.schema_sync import bindings
@@ -88,7 +89,7 @@ def open_history(
         "synced_at": ctx.clock.now(),
     }
     conn.execute(dialect.insert(bindings).values(row).on_conflict_do_nothing())
-    query = sa.select(bindings.c.extra).where(*_state_key(ctx, connection_id, order_id))
+    query = sa.select(bindings.c.extra).where(*binding_key(ctx, connection_id, ORDER_BINDING, order_id))
     history = OrderHistory.from_json(conn.scalar(query.with_for_update() if dialect is postgresql else query))
     e = inventory_events.c
     recorded = conn.scalars(
@@ -105,7 +106,7 @@ def save_history(
 ) -> None:
     conn.execute(
         sa.update(bindings)
-        .where(*_state_key(ctx, connection_id, order_id))
+        .where(*binding_key(ctx, connection_id, ORDER_BINDING, order_id))
         .values(extra=history.to_json(), synced_at=ctx.clock.now())
     )
 
@@ -131,16 +132,6 @@ def recorded_versions(
             if version is not None:
                 found[str(external_id)] = version
     return found
-
-
-def _state_key(ctx: HubContext, connection_id: int, order_id: str) -> list[sa.ColumnElement[bool]]:
-    b = bindings.c
-    return [
-        b.tenant_id == ctx.tenant_id,
-        b.connection_id == connection_id,
-        b.object_type == ORDER_BINDING,
-        b.external_id == order_id,
-    ]
 
 
 def _aware(moment: datetime) -> datetime:
