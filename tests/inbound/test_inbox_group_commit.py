@@ -54,22 +54,32 @@ def test_threads_storing_at_once_each_get_their_own_row_and_a_repeat_gets_none(s
     assert sum(i is None for _, i in answers) == 10
 
 
-def test_what_queues_while_a_transaction_is_written_goes_into_the_next_one(shop: HubContext) -> None:
-    first_started, release = threading.Event(), threading.Event()
+class _Gate:
+    """An insert that holds the transaction writing delivery `held` until released, and refuses
+    the delivery `refused`, if any; otherwise the inbox's own insert."""
 
-    def slow_first(conn: sa.Connection, values: Mapping[str, Any]) -> int | None:
-        if values["delivery_id"] == "first":
-            first_started.set()
-            assert release.wait(30)
+    def __init__(self, held: str, refused: str | None = None) -> None:
+        self.held, self.refused = held, refused
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, conn: sa.Connection, values: Mapping[str, Any]) -> int | None:
+        if values["delivery_id"] == self.held:
+            self.started.set()
+            assert self.release.wait(30)
+        if values["delivery_id"] == self.refused:
+            raise ValueError("this row cannot be stored")
         return insert_delivery(conn, values)
 
-    committer = DeliveryCommitter(slow_first)
+
+def test_what_queues_while_a_transaction_is_written_goes_into_the_next_one(shop: HubContext) -> None:
+    gate = _Gate(held="first")
+    committer = DeliveryCommitter(gate)
     with ThreadPoolExecutor(max_workers=21) as pool:
         first = pool.submit(committer.store, shop, _values(shop, "first"))
-        assert first_started.wait(30)
+        assert gate.started.wait(30)
         rest = [pool.submit(committer.store, shop, _values(shop, f"d-{n}")) for n in range(20)]
         _until(lambda: committer.queued() == 20)
-        release.set()
+        gate.release.set()
         results = [first.result(30)] + [f.result(30) for f in rest]
 
     assert None not in results and len(_stored(shop)) == 21
@@ -77,24 +87,15 @@ def test_what_queues_while_a_transaction_is_written_goes_into_the_next_one(shop:
 
 
 def test_a_row_that_cannot_be_stored_fails_alone(shop: HubContext) -> None:
-    started, release = threading.Event(), threading.Event()
-
-    def picky(conn: sa.Connection, values: Mapping[str, Any]) -> int | None:
-        if values["delivery_id"] == "hold":
-            started.set()
-            assert release.wait(30)
-        if values["delivery_id"] == "bad":
-            raise ValueError("this row cannot be stored")
-        return insert_delivery(conn, values)
-
-    committer = DeliveryCommitter(picky)
+    gate = _Gate(held="hold", refused="bad")
+    committer = DeliveryCommitter(gate)
     with ThreadPoolExecutor(max_workers=8) as pool:
         held = pool.submit(committer.store, shop, _values(shop, "hold"))
-        assert started.wait(30)
+        assert gate.started.wait(30)
         names = ["a", "bad", "b", "c"]
         futures = {n: pool.submit(committer.store, shop, _values(shop, n)) for n in names}
         _until(lambda: committer.queued() == len(names))
-        release.set()
+        gate.release.set()
         assert held.result(30) is not None
         with pytest.raises(ValueError, match="cannot be stored"):
             futures["bad"].result(30)
