@@ -53,7 +53,7 @@ class DeliveryCommitter:
         self._turn = threading.Condition()
         self._queued: list[_Row] = []
         self._committing = False
-        self.transactions = 0  # transactions written (tests and metrics read it)
+        self.transactions = 0  # transactions written (the tests read it)
 
     def store(self, ctx: HubContext, values: Mapping[str, Any]) -> int | None:
         """Store one row, durably, before returning: its inbox id, or None if it was there."""

@@ -46,8 +46,9 @@ logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 MIN_WAIT_S = 0.01  # the shortest nap between ticks, so a backlog due now cannot spin the loop
 LOOK_SLACK_S = 0.1  # the adaptive window leaves this for the next look and the claim
-# A round's cost per claimed listing until a connection's own rounds have measured it: a burst of
-# ~500 listings took 0.2 s on Shopify (2 calls) and 0.23 s on WooCommerce (5) on the standard box
+# A round's cost per claimed listing until a connection's own rounds have measured it (then it is
+# learned per connection): a round of ~500 listings took 0.2-0.4 s on Shopify (2 calls) and
+# 0.23-0.85 s on WooCommerce (5 calls) on the standard box, depending on the day's load
 FIRST_PER_LISTING_S = 0.0006
 _l = listings.c
 
