@@ -123,7 +123,9 @@ async def check_outcomes_in_order(h: ContractHarness) -> None:
 
 
 async def check_concurrent_sale_is_not_overwritten(h: ContractHarness) -> None:
-    """A sale the channel took after our last acknowledgement must survive our next push."""
+    """A sale the channel took after our last acknowledgement must survive our next push: a
+    compare-and-set is refused as stale, or re-sent as the same move from the level the channel
+    holds (and says so in `observed_before`); a delta keeps it by construction."""
     level = await writable_level(h)
     base = level.available + 5
     [seeded] = await h.connector.set_levels(
@@ -136,15 +138,20 @@ async def check_concurrent_sale_is_not_overwritten(h: ContractHarness) -> None:
     after = await find_level(h.connector, level.item_id, level.location_id)
     expect(after is not None, "level vanished")
     assert after is not None
-    if h.connector.capabilities.compare_and_set:
-        expect(outcome.status == "stale", f"compare-and-set accepted a stale push: {outcome.status}")
+    if h.connector.capabilities.compare_and_set and outcome.status != "applied":
+        expect(outcome.status == "stale", f"compare-and-set push after a sale was {outcome.status}")
         expect(after.available == base - 2, f"a refused push changed the level to {after.available}")
         expect(
             outcome.remote_quantity in (None, base - 2), f"stale outcome reports {outcome.remote_quantity}"
         )
-    else:
+    else:  # a delta, or a compare-and-set re-sent from the level the channel held
         expect(outcome.status == "applied", f"delta push was {outcome.status}")
-        expect(after.available == base + 3 - 2, f"delta push lost the sale: level is {after.available}")
+        expect(after.available == base + 3 - 2, f"the push lost the sale: level is {after.available}")
+        if h.connector.capabilities.compare_and_set:
+            expect(
+                outcome.observed_before == base - 2,
+                f"a re-sent push must report the level it moved from, not {outcome.observed_before}",
+            )
 
 
 async def check_webhook_verification(h: ContractHarness) -> None:

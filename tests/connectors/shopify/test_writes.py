@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stockbridge.connectors.base import LevelChange
@@ -29,27 +31,80 @@ async def test_a_push_with_the_right_expected_value_is_applied(
     assert group.reference_document_uri == f"gid://stockbridge/InventoryPush/{shop.keys[0]}"
 
 
-async def test_a_sale_underneath_makes_the_push_stale_and_nothing_changes(
-    shop: Shop, connector: ShopifyConnector
-) -> None:
-    await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)  # 5 -> 3 at the storefront
-    [outcome] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 8, expected=5)])
+async def test_a_sale_underneath_makes_the_push_stale_and_nothing_changes(shop: Shop) -> None:
+    connector = shop.connector(stale_retries=0)
+    try:
+        await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)  # 5 -> 3 at the storefront
+        [outcome] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 8, expected=5)])
+    finally:
+        await connector.aclose()
     assert outcome.status == "stale"
     assert outcome.remote_quantity == 3  # from the follow-up read
     assert shop.available("TEE-S", "Shop location") == 3  # the sale survived
     assert not shop.emulator.store.groups
 
 
-async def test_in_a_mixed_batch_only_the_stale_change_is_refused(
+async def test_a_stale_push_is_re_sent_as_the_same_move_from_what_the_shop_holds(
     shop: Shop, connector: ShopifyConnector
 ) -> None:
+    await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 2)  # 5 -> 3 at the storefront
+    [outcome] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 8, expected=5, ref="r")])
+    assert (outcome.status, outcome.remote_quantity, outcome.observed_before) == ("applied", 6, 3)
+    assert outcome.change.reference == "r" and outcome.change.expected == 5, "told of the change asked for"
+    assert shop.available("TEE-S", "Shop location") == 6, "+3 from 3: the 2 sold stay sold"
+    assert len(shop.keys) == 2, "the refused call and the re-sent one, each under its own key"
+
+
+async def test_a_stale_decrease_is_never_re_sent_below_zero(shop: Shop, connector: ShopifyConnector) -> None:
+    await shop.sell(shop.item("TEE-S"), shop.location("Shop location"), 4)  # 5 -> 1
+    [outcome] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 2, expected=5)])
+    assert (outcome.status, outcome.remote_quantity, outcome.observed_before) == ("applied", 0, 1)
+    assert shop.available("TEE-S", "Shop location") == 0
+
+
+async def test_a_shop_that_went_up_by_itself_is_left_stale(shop: Shop, connector: ShopifyConnector) -> None:
+    [edit] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 8, expected=None)])
+    assert edit.status == "applied", "someone restocks in the shop's admin: 5 -> 8"
+    [outcome] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 6, expected=5)])
+    assert (outcome.status, outcome.remote_quantity) == ("stale", 8)
+    assert shop.available("TEE-S", "Shop location") == 8, "the hub decides from the level it now knows"
+
+
+async def test_a_shop_that_keeps_selling_stays_stale_after_the_re_sends(shop: Shop) -> None:
+    connector = shop.connector(stale_retries=1)
+    item, location = shop.item("TEE-S"), shop.location("Shop location")
+    sells = 0
+    original = connector.writer.read_levels
+
+    async def read_then_sell(*args: Any, **kwargs: Any) -> Any:  # a sale right after every read
+        nonlocal sells
+        async for level in original(*args, **kwargs):
+            yield level
+        sells += 1
+        await shop.sell(item, location, 1)
+
+    connector.writer.read_levels = read_then_sell
+    try:
+        await shop.sell(item, location, 1)  # 5 -> 4
+        [outcome] = await connector.set_levels([change(shop, "TEE-S", "Shop location", 9, expected=5)])
+    finally:
+        await connector.aclose()
+    assert outcome.status == "stale" and outcome.change.expected == 5
+    assert shop.available("TEE-S", "Shop location") == 5 - 1 - sells, "every sale survived"
+
+
+async def test_in_a_mixed_batch_only_the_stale_change_is_refused(shop: Shop) -> None:
+    connector = shop.connector(stale_retries=0)
     await shop.sell(shop.item("MUG"), shop.location("Shop location"), 1)  # 9 -> 8
     changes = [
         change(shop, "TEE-S", "Shop location", 1, expected=5, ref="a"),
         change(shop, "MUG", "Shop location", 20, expected=9, ref="b"),
         change(shop, "CAP", "Warehouse", 0, expected=6, ref="c"),
     ]
-    outcomes = await connector.set_levels(changes)
+    try:
+        outcomes = await connector.set_levels(changes)
+    finally:
+        await connector.aclose()
     assert [(o.change.reference, o.status, o.remote_quantity) for o in outcomes] == [
         ("a", "applied", 1),
         ("b", "stale", 8),

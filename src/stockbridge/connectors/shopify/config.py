@@ -3,7 +3,8 @@
 Owns: which shop (`shop_domain`, or an explicit `base_url` such as a loopback emulator), the
 credentials (`access_token` for the Admin API, `api_secret` for webhook HMACs, both `SecretStr`
 so they never reach a log or a repr), the pinned API version, the inventory reason and reference
-URI the writer stamps on every push, page sizes chosen to keep each query under Shopify's
+URI the writer stamps on every push, how often a push refused as stale is re-sent from the shop's
+current level (`stale_retries`), page sizes chosen to keep each query under Shopify's
 1000-point single-query cap, and the client-side cost bucket's starting guess.
 """
 
@@ -37,6 +38,12 @@ class ShopifyConfig(BaseModel):
     order_page_size: int = Field(default=12, ge=1, le=250)
     lines_per_order: int = Field(default=25, ge=1, le=250)
     bucket_maximum: float = Field(default=1000.0, gt=0)
+    stale_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="re-sends of a change refused as stale, from the level the shop holds now (see writers)",
+    )
     bucket_restore_rate: float = Field(default=50.0, gt=0)
 
     @field_validator("shop_domain")
