@@ -91,7 +91,7 @@ def exposure_guard_once(url: str, connection: str) -> int:
     import dataclasses
 
     from stockbridge.services.connections import get_connection
-    from stockbridge.sync.exposure import guard_increases
+    from stockbridge.sync.exposure import guard_exposure
     from stockbridge.sync.outbox import claim_dirty
     from stockbridge.sync.plan import plan_levels
 
@@ -103,6 +103,6 @@ def exposure_guard_once(url: str, connection: str) -> int:
         claimed = claim_dirty(ctx, view.channel_id, 10)
         levels = plan_levels(ctx, view, claimed, multi_location=False).levels
         wanting = [dataclasses.replace(lv, acked=0, desired=10, unseen=0) for lv in levels]
-        return sum(lv.target for lv in guard_increases(ctx, wanting).levels)
+        return sum(lv.target for lv in guard_exposure(ctx, wanting).levels)
     finally:
         engine.dispose()

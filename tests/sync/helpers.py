@@ -106,9 +106,10 @@ def sell_in_hub(ctx: HubContext, code: str, quantity: int) -> None:
     assert report.summary()["applied"] == 1, report.outcomes
 
 
-def is_dirty(ctx: HubContext, code: str) -> bool:
+def is_dirty(ctx: HubContext, code: str, channel: str = CHANNEL) -> bool:
+    listing = listing_id(ctx, code, channel)
     with ctx.read() as conn:
-        return bool(conn.scalar(sa.select(listings.c.dirty).where(listings.c.id == listing_id(ctx, code))))
+        return bool(conn.scalar(sa.select(listings.c.dirty).where(listings.c.id == listing)))
 
 
 def clear_all_dirty(ctx: HubContext) -> None:

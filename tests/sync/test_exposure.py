@@ -27,7 +27,7 @@ from stockbridge.services.connections import ConnectionSpec, ConnectionView, reg
 from stockbridge.services.context import HubContext
 from stockbridge.services.ingest import ingest_events
 from stockbridge.store.schema_sync import listing_sync
-from stockbridge.sync.exposure import guard_increases
+from stockbridge.sync.exposure import guard_exposure
 from stockbridge.sync.outbox import claim_dirty, shift_acknowledged
 from stockbridge.sync.plan import plan_levels
 from stockbridge.sync.pusher import Pusher
@@ -133,6 +133,54 @@ def test_an_increase_is_cut_to_the_headroom_and_finished_later(ctx: HubContext, 
     assert (shop.level(item_of("HOT")), market.level(item_of("HOT"))) == (3, 3)
 
 
+def test_what_one_channel_sold_beyond_its_share_comes_off_the_other(ctx: HubContext, pusher: Pusher) -> None:
+    """Stock 20 at 10 + 10. The shop sells 8 the hub has not heard of, and a count finds 10 units
+    gone: 2 are left. The shop's own sales take its target to 0 (5 - 8, stopped at 0), the
+    market's target is still its half of 10 = 5, and 0 + 5 > 2: the market is lowered to the
+    2 that exist, not to its share."""
+    shop_view, market_view = two_channels(ctx)
+    shop, market = fake_for(["HOT"], start=0), market_fake()
+    set_stock(ctx, "HOT", 20)
+    push(pusher, shop_view, shop), push(pusher, market_view, market)
+    assert (shop.level(item_of("HOT")), market.level(item_of("HOT"))) == (10, 10)
+
+    shop.sell(item_of("HOT"), 8)  # its orders are still on their way to the hub
+    set_stock(ctx, "HOT", 10)
+    push(pusher, shop_view, shop)  # stale from 10: the shop holds 2, 8 unseen; then 2 -> 0
+    assert shop.level(item_of("HOT")) == 0 and sync_row(ctx, "HOT")["unseen_units"] == 8
+
+    report = asyncio.run(pusher.push_round(market_view, market))
+    assert (report.lowered, market.level(item_of("HOT"))) == (1, 2), "10 -> 2, not 10 -> 5"
+    assert not is_dirty(ctx, "HOT", MARKET), "lowered, not held: nothing to finish later"
+
+    sell_in_hub(ctx, "HOT", 8)  # the shop's orders arrive: 2 available, 1 + 1 at rest
+    assert shop_view.channel_id is not None
+    ctx.write(lambda conn: shift_acknowledged(conn, shop_view.channel_id, {sku_id(ctx, "HOT"): -8}))
+    push(pusher, market_view, market), push(pusher, shop_view, shop)
+    assert (shop.level(item_of("HOT")), market.level(item_of("HOT"))) == (1, 1)
+
+
+def test_a_level_already_at_its_target_is_lowered_too_when_the_sku_is_over_exposed(
+    ctx: HubContext, pusher: Pusher
+) -> None:
+    """A listing whose channel already shows its target has no change of its own to push (the
+    pusher would acknowledge it without a call); the guard still takes the deficit off it."""
+    shop_view, market_view = two_channels(ctx)
+    shop, market = fake_for(["HOT"], start=0), market_fake()
+    set_stock(ctx, "HOT", 20)
+    push(pusher, shop_view, shop), push(pusher, market_view, market)
+    shop.sell(item_of("HOT"), 8)
+    set_stock(ctx, "HOT", 10)
+    push(pusher, shop_view, shop)
+    assert market_view.channel_id is not None
+    claimed = claim_dirty(ctx, market_view.channel_id, 10)
+    (level,) = plan_levels(ctx, market_view, claimed, multi_location=False).levels
+    unchanged = dataclasses.replace(level, desired=10)  # its rules would keep it at the 10 it shows
+    guarded = guard_exposure(ctx, [unchanged])
+    assert [lv.target for lv in guarded.levels] == [2] and guarded.lowered == {level.listing_id}
+    assert not guarded.held and not guarded.cut and not guarded.ceilings
+
+
 def test_overlapping_shares_are_never_held_below_their_rules(ctx: HubContext, pusher: Pusher) -> None:
     shop_view, market_view = two_channels(ctx, share=100)
     shop, market = fake_for(["HOT"], start=0), market_fake()
@@ -149,7 +197,7 @@ def test_an_in_flight_increase_holds_its_headroom_for_the_other_pusher(ctx: HubC
     for view in (shop_view, market_view):
         assert view.channel_id is not None
         levels = plan_levels(ctx, view, claim_dirty(ctx, view.channel_id, 10), multi_location=False).levels
-        guarded = guard_increases(ctx, [dataclasses.replace(lv, acked=0) for lv in levels])
+        guarded = guard_exposure(ctx, [dataclasses.replace(lv, acked=0) for lv in levels])
         assert [lv.target for lv in guarded.levels] == [5] and not guarded.cut
     assert sync_row(ctx, "HOT")["ceiling"] == 5 and market_row(ctx)["ceiling"] == 5
 
@@ -157,7 +205,7 @@ def test_an_in_flight_increase_holds_its_headroom_for_the_other_pusher(ctx: HubC
     assert shop_view.channel_id is not None
     claimed = claim_dirty(ctx, shop_view.channel_id, 10)
     (level,) = plan_levels(ctx, shop_view, claimed, multi_location=False).levels
-    guarded = guard_increases(ctx, [dataclasses.replace(level, acked=0)])
+    guarded = guard_exposure(ctx, [dataclasses.replace(level, acked=0)])
     assert level.target == 3
     assert [lv.target for lv in guarded.levels] == [1], "the market's ceiling of 5 leaves 1 unit of 6"
     assert guarded.cut == {level.listing_id}

@@ -20,9 +20,16 @@ ask for more (overlapping shares, 100% everywhere: a choice to accept some risk)
 the larger of that and what the rules show at rest (desired less those sales), so the guard
 never holds a channel below its rules; it only orders the moves.
 
-Decreases always pass. An increase is cut to the headroom: a listing cut to nothing is `held` (no
-call; it stays dirty and is tried again next round), a listing cut part of the way is pushed and
-stays dirty (`cut`). The check and the ceilings are written in one write transaction (SQLite: the
+Increases are cut to the headroom: a listing cut to nothing is `held` (no call; it stays dirty
+and is tried again next round), a listing cut part of the way is pushed and stays dirty (`cut`).
+Decreases and unchanged levels pass as planned, except where the channels together already show
+more than the bound (negative headroom). That happens when a channel sold beyond its own share
+before the hub could lower it: its unrecorded sales (positive `unseen_units`) lower the bound by
+more than its own target can fall (a target stops at 0), so the rest of the pool must come off
+the other channels. Such a listing is `lowered`: pushed below its target by the deficit, at
+most to 0 (measured: at 200 orders/s in the simulator Shopify sold 18 units past its 50% share
+of a hot SKU, WooCommerce still showed its whole share and sold them a second time). Only SKUs
+with unrecorded sales on some listing are looked at, so a round without any costs one query. The check and the ceilings are written in one write transaction (SQLite: the
 single writer; PostgreSQL: a transaction-scoped advisory lock per SKU, taken in id order), so two
 pushers never spend the same headroom. Ceilings are cleared when the round ends (`clear_ceilings`)
 and ignored after `CEILING_TTL_S`, so a pusher killed mid-call holds nothing back for long.
@@ -60,6 +67,7 @@ class Guarded:
     held: list[PlannedLevel]  # increases with no headroom at all: no call this round
     cut: frozenset[int]  # listing ids pushed below their target: they stay dirty
     ceilings: frozenset[int]  # listing ids whose ceiling this round set (clear when it ends)
+    lowered: frozenset[int] = frozenset()  # not rising, pushed below their target: a SKU over-exposed
 
 
 @dataclass(frozen=True)
@@ -74,30 +82,37 @@ def is_increase(level: PlannedLevel) -> bool:
     return level.target > (level.acked if level.acked is not None else 0)
 
 
-def guard_increases(
+def guard_exposure(
     ctx: HubContext, levels: Sequence[PlannedLevel], unseen_ttl_s: float = DEFAULT_UNSEEN_TTL_S
 ) -> Guarded:
-    """Cut the increases among `levels` to the headroom of their SKUs; record their ceilings."""
+    """Cut the increases among `levels` to the headroom of their SKUs and lower the other levels
+    of over-exposed SKUs (see the module docstring); record the increases' ceilings."""
     rising = sorted((lv for lv in levels if is_increase(lv)), key=lambda lv: lv.listing_id)
-    if not rising:
+    steady = [lv for lv in levels if not is_increase(lv) and lv.acked is not None]
+    with ctx.read() as conn:
+        suspects = _sharing_unrecorded_sales(conn, ctx, steady, unseen_ttl_s)
+    if not rising and not suspects:
         return Guarded(list(levels), [], frozenset(), frozenset())
 
     def work(conn: sa.Connection) -> dict[int, int]:
-        return _allowed_targets(conn, ctx, rising, unseen_ttl_s)
+        return _allowed_targets(conn, ctx, rising, suspects, unseen_ttl_s)
 
     allowed = ctx.write(work)
-    pushed, held, cut = [], [], set()
+    pushed, held, cut, lowered = [], [], set(), set()
     for lv in levels:
         target = allowed.get(lv.listing_id, lv.target)
         if target == lv.target:
             pushed.append(lv)
+        elif not is_increase(lv):
+            pushed.append(dataclasses.replace(lv, desired=target + lv.unseen))
+            lowered.add(lv.listing_id)
         elif target <= (lv.acked if lv.acked is not None else 0):
             held.append(lv)
         else:
             pushed.append(dataclasses.replace(lv, desired=target + lv.unseen))
             cut.add(lv.listing_id)
-    ceilings = frozenset(allowed) - {h.listing_id for h in held}
-    return Guarded(pushed, held, frozenset(cut), ceilings)
+    ceilings = frozenset(allowed) - {h.listing_id for h in held} - lowered
+    return Guarded(pushed, held, frozenset(cut), ceilings, lowered=frozenset(lowered))
 
 
 def clear_ceilings(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
@@ -111,10 +126,16 @@ def clear_ceilings(conn: sa.Connection, listing_ids: Iterable[int]) -> None:
 
 
 def _allowed_targets(
-    conn: sa.Connection, ctx: HubContext, rising: Sequence[PlannedLevel], unseen_ttl_s: float
+    conn: sa.Connection,
+    ctx: HubContext,
+    rising: Sequence[PlannedLevel],
+    suspects: Sequence[PlannedLevel],
+    unseen_ttl_s: float,
 ) -> dict[int, int]:
-    """listing id -> the target it may be pushed to (== its target when the headroom covers it)."""
-    own_skus = load_skus(conn, {lv.claimed.sku_id for lv in rising})
+    """listing id -> the target it may be pushed to (== its target when the headroom covers it).
+    Suspects (not rising) first: what they take off makes room before any increase is sized."""
+    own = [*suspects, *rising]
+    own_skus = load_skus(conn, {lv.claimed.sku_id for lv in own})
     parts_of = {s: _parts(ref.id, ref.components) for s, ref in own_skus.items()}
     parts = sorted({p for recipe in parts_of.values() for p, _ in recipe})
     if conn.dialect.name == "postgresql":
@@ -126,9 +147,18 @@ def _allowed_targets(
     for s, ref in sibling_skus.items():
         parts_of[s] = _parts(ref.id, ref.components)
     desired = desired_levels(conn, ctx, [s.listing_id for s in siblings])
-    pushing = {lv.listing_id: _current(lv) for lv in rising}
+    pushing = {lv.listing_id: _current(lv) for lv in own}
     headroom = _headroom(conn, parts, siblings, parts_of, desired, pushing)
     allowed: dict[int, int] = {}
+    for lv in suspects:
+        current, planned = _current(lv), _post(lv)
+        recipe = parts_of[lv.claimed.sku_id]
+        deficit = -min(min(headroom.get(p, 0) // per for p, per in recipe), 0)
+        post = min(planned, max(current - deficit, 0))
+        for p, per in recipe:
+            headroom[p] = headroom.get(p, 0) + (current - post) * per
+        if post < planned:
+            allowed[lv.listing_id] = post - min(lv.unseen, 0)
     ceilings: dict[int, int] = {}
     for lv in rising:
         current = _current(lv)
@@ -144,6 +174,36 @@ def _allowed_targets(
             ceilings[lv.listing_id] = current + step
     _set_ceilings(conn, ceilings, now)
     return allowed
+
+
+def _sharing_unrecorded_sales(
+    conn: sa.Connection, ctx: HubContext, levels: Sequence[PlannedLevel], unseen_ttl_s: float
+) -> list[PlannedLevel]:
+    """The levels whose SKU (or a component of it) some channel has sold units of that the
+    ledger has not recorded yet (live positive `unseen_units` on any listing of it or of a bundle
+    containing it): only there can the channels together show more than the bound while every
+    one of them sits at or under its own target."""
+    if not levels:
+        return []
+    s = listing_sync.c
+    guessed_after = guess_horizon(conn, ctx.tenant_id, ctx.clock.now(), unseen_ttl_s)
+    selling = set(
+        conn.scalars(
+            sa.select(listings.c.sku_id)
+            .join(listing_sync, s.listing_id == listings.c.id)
+            .where(listings.c.tenant_id == ctx.tenant_id, s.unseen_units > 0, s.unseen_at > guessed_after)
+            .distinct()
+        )
+    )
+    if not selling:
+        return []
+    affected = {p for ref in load_skus(conn, selling).values() for p, _ in _parts(ref.id, ref.components)}
+    own = load_skus(conn, {lv.claimed.sku_id for lv in levels})
+    return [
+        lv
+        for lv in levels
+        if any(p in affected for p, _ in _parts(own[lv.claimed.sku_id].id, own[lv.claimed.sku_id].components))
+    ]
 
 
 def _headroom(

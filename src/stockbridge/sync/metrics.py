@@ -81,6 +81,12 @@ class SyncMetrics:
             ["channel"],
             registry=registry,
         )
+        self.exposure_lowered = Counter(
+            p + "exposure_lowered",
+            "Levels pushed below their target because the channels together showed more than exists.",
+            ["channel"],
+            registry=registry,
+        )
         self.dead_letters = Counter(
             p + "dead_letters", "Changes parked in the dead-letter queue.", ["channel"], registry=registry
         )

@@ -52,7 +52,7 @@ from stockbridge.services.context import HubContext
 from stockbridge.sync import outbox
 from stockbridge.sync.breaker import BreakerBoard, CircuitBreaker
 from stockbridge.sync.calls import CallGate
-from stockbridge.sync.exposure import Guarded, clear_ceilings, guard_increases
+from stockbridge.sync.exposure import Guarded, clear_ceilings, guard_exposure
 from stockbridge.sync.metrics import SyncMetrics
 from stockbridge.sync.outbox import Claimed
 from stockbridge.sync.plan import DEFAULT_UNSEEN_TTL_S, PlannedLevel, Skip, plan_levels
@@ -80,6 +80,7 @@ class RoundReport:
     requeued: int = 0
     dead_lettered: int = 0
     held: int = 0  # increases the exposure guard held back or cut (they stay dirty)
+    lowered: int = 0  # levels the exposure guard pushed below their target (a SKU over-exposed)
     calls: int = 0
     skipped: list[Skip] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
@@ -178,10 +179,10 @@ class _Round:
         self._skip(plan.skips)
         guarded: Guarded | None = None
         try:
-            todo = await self._with_bases(self._drop_unchanged(plan.levels))
+            todo = await self._with_bases(plan.levels)
             if todo is not None:
                 guarded = self._guard(todo)
-                await self._push(guarded.levels, max(caps.max_batch, 1))
+                await self._push(self._drop_unchanged(guarded.levels), max(caps.max_batch, 1))
         finally:
             self._fold_tally()
             if guarded is not None:
@@ -190,15 +191,18 @@ class _Round:
     def _guard(self, levels: list[PlannedLevel]) -> Guarded:
         """Hold back what would let the channels together show more than exists (`sync.exposure`):
         held listings go back to dirty at once, with no call; cut ones after their push."""
-        guarded = guard_increases(self.p.ctx, levels, self.p.config.unseen_ttl_s)
+        guarded = guard_exposure(self.p.ctx, levels, self.p.config.unseen_ttl_s)
         if guarded.held:
             held = [lv.claimed for lv in guarded.held]
             self.p.ctx.write(lambda conn: outbox.requeue(conn, self.p.ctx, held))
             for lv in guarded.held:
                 self.pending.pop(lv.listing_id, None)
         self.report.held += len(guarded.held) + len(guarded.cut)
+        self.report.lowered += len(guarded.lowered)
         if self.p.metrics is not None and (guarded.held or guarded.cut):
             self.p.metrics.exposure_held.labels(self.channel).inc(len(guarded.held) + len(guarded.cut))
+        if self.p.metrics is not None and guarded.lowered:
+            self.p.metrics.exposure_lowered.labels(self.channel).inc(len(guarded.lowered))
         return guarded
 
     def _after_guard(self, guarded: Guarded) -> None:
@@ -233,7 +237,7 @@ class _Round:
         based = [
             dataclasses.replace(lv, acked=bases.get(lv.item_id)) if lv.acked is None else lv for lv in levels
         ]
-        return self._drop_unchanged(based)
+        return based
 
     async def _push(self, levels: list[PlannedLevel], batch: int) -> None:
         ordered = sorted(levels, key=lambda lv: (0 if _is_decrease(lv) else 1, lv.listing_id))
