@@ -12,6 +12,7 @@ import dataclasses
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from stockbridge.services.bindings import bind
@@ -160,11 +161,13 @@ def test_what_one_channel_sold_beyond_its_share_comes_off_the_other(ctx: HubCont
     assert (shop.level(item_of("HOT")), market.level(item_of("HOT"))) == (1, 1)
 
 
-def test_a_level_already_at_its_target_is_lowered_too_when_the_sku_is_over_exposed(
-    ctx: HubContext, pusher: Pusher
+@pytest.mark.parametrize("wanted", [10, 12], ids=["at-its-target", "rising"])
+def test_a_level_not_coming_down_is_lowered_too_when_the_sku_is_over_exposed(
+    ctx: HubContext, pusher: Pusher, wanted: int
 ) -> None:
     """A listing whose channel already shows its target has no change of its own to push (the
-    pusher would acknowledge it without a call); the guard still takes the deficit off it."""
+    pusher would acknowledge it without a call), and a rising one would only be held; the guard
+    takes the deficit off either."""
     shop_view, market_view = two_channels(ctx)
     shop, market = fake_for(["HOT"], start=0), market_fake()
     set_stock(ctx, "HOT", 20)
@@ -175,10 +178,26 @@ def test_a_level_already_at_its_target_is_lowered_too_when_the_sku_is_over_expos
     assert market_view.channel_id is not None
     claimed = claim_dirty(ctx, market_view.channel_id, 10)
     (level,) = plan_levels(ctx, market_view, claimed, multi_location=False).levels
-    unchanged = dataclasses.replace(level, desired=10)  # its rules would keep it at the 10 it shows
-    guarded = guard_exposure(ctx, [unchanged])
+    guarded = guard_exposure(ctx, [dataclasses.replace(level, desired=wanted)])  # its rules: 10 or 12
     assert [lv.target for lv in guarded.levels] == [2] and guarded.lowered == {level.listing_id}
     assert not guarded.held and not guarded.cut and not guarded.ceilings
+
+
+def test_overlapping_shares_are_never_lowered(ctx: HubContext, pusher: Pusher) -> None:
+    """100% each asks for more than exists, a risk the rules accept: an over-exposed SKU is not
+    lowered below what the listing's own plan says."""
+    shop_view, market_view = two_channels(ctx, share=100)
+    shop, market = fake_for(["HOT"], start=0), market_fake()
+    set_stock(ctx, "HOT", 10)
+    push(pusher, shop_view, shop), push(pusher, market_view, market)
+    shop.sell(item_of("HOT"), 8)
+    set_stock(ctx, "HOT", 6)
+    push(pusher, shop_view, shop)  # 8 unseen: the shop comes down to 0
+    assert market_view.channel_id is not None
+    claimed = claim_dirty(ctx, market_view.channel_id, 10)
+    (level,) = plan_levels(ctx, market_view, claimed, multi_location=False).levels
+    guarded = guard_exposure(ctx, [dataclasses.replace(level, desired=10)])  # 0 + 10 shown, 6 at rest
+    assert [lv.target for lv in guarded.levels] == [10] and not guarded.lowered
 
 
 def test_overlapping_shares_are_never_held_below_their_rules(ctx: HubContext, pusher: Pusher) -> None:

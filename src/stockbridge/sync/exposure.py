@@ -4,7 +4,8 @@ Every channel sells from its own counter and hears of the others' sales only thr
 Shares of 50% + 50% keep the *desired* levels within the stock, but not the levels in between: an
 increase pushed to one channel while another still shows units that have since sold (its decrease
 not acknowledged yet) lets the two together offer more than exists. So, per SKU `p` touched by an
-increase in a push round, the guard keeps
+increase in a push round (or by any level, where some channel has unrecorded sales of it: below),
+the guard keeps
 
     Σ over listings L of p (every channel with an enabled connection) of exposure(L) × per(L, p)
         ≤ bound(p)
@@ -22,14 +23,19 @@ never holds a channel below its rules; it only orders the moves.
 
 Increases are cut to the headroom: a listing cut to nothing is `held` (no call; it stays dirty
 and is tried again next round), a listing cut part of the way is pushed and stays dirty (`cut`).
-Decreases and unchanged levels pass as planned, except where the channels together already show
-more than the bound (negative headroom). That happens when a channel sold beyond its own share
-before the hub could lower it: its unrecorded sales (positive `unseen_units`) lower the bound by
-more than its own target can fall (a target stops at 0), so the rest of the pool must come off
-the other channels. Such a listing is `lowered`: pushed below its target by the deficit, at
-most to 0 (measured: at 200 orders/s in the simulator Shopify sold 18 units past its 50% share
-of a hot SKU, WooCommerce still showed its whole share and sold them a second time). Only SKUs
-with unrecorded sales on some listing are looked at, so a round without any costs one query. The check and the ceilings are written in one write transaction (SQLite: the
+Where the shares fit the stock, a SKU can still end up over-exposed (negative headroom): a
+channel sold beyond its own share before the hub could lower it, so its unrecorded sales
+(positive `unseen_units`) lower the bound by more than its own target can fall (a target stops
+at 0), or WooCommerce's read-then-write overwrote sales it took during a push (`overwritten`).
+Then every listing of the SKU in the round, whatever its own plan (a decrease, no change, or an
+increase that would otherwise only be held), is `lowered`: pushed below its target by the
+deficit, at most to 0, so the rest of the pool comes off the other channels. Measured at 200
+orders/s in the simulator: Shopify sold 18 units past its 50% share of a hot SKU while
+WooCommerce still showed its whole share, and a WooCommerce write that overwrote 2 sales left
+the pair 2 units over for the rest of the run, its listing held as an increase. Decreases and
+unchanged levels of a SKU with no unrecorded sales on any listing are not looked at (one query
+a round finds the SKUs that have some). With overlapping shares nothing is lowered: the rules
+accept that risk. The check and the ceilings are written in one write transaction (SQLite: the
 single writer; PostgreSQL: a transaction-scoped advisory lock per SKU, taken in id order), so two
 pushers never spend the same headroom. Ceilings are cleared when the round ends (`clear_ceilings`)
 and ignored after `CEILING_TTL_S`, so a pusher killed mid-call holds nothing back for long.
@@ -94,18 +100,17 @@ def guard_exposure(
     if not rising and not suspects:
         return Guarded(list(levels), [], frozenset(), frozenset())
 
-    def work(conn: sa.Connection) -> dict[int, int]:
+    def work(conn: sa.Connection) -> tuple[dict[int, int], set[int]]:
         return _allowed_targets(conn, ctx, rising, suspects, unseen_ttl_s)
 
-    allowed = ctx.write(work)
-    pushed, held, cut, lowered = [], [], set(), set()
+    allowed, lowered = ctx.write(work)
+    pushed, held, cut = [], [], set()
     for lv in levels:
         target = allowed.get(lv.listing_id, lv.target)
         if target == lv.target:
             pushed.append(lv)
-        elif not is_increase(lv):
+        elif lv.listing_id in lowered:
             pushed.append(dataclasses.replace(lv, desired=target + lv.unseen))
-            lowered.add(lv.listing_id)
         elif target <= (lv.acked if lv.acked is not None else 0):
             held.append(lv)
         else:
@@ -131,9 +136,12 @@ def _allowed_targets(
     rising: Sequence[PlannedLevel],
     suspects: Sequence[PlannedLevel],
     unseen_ttl_s: float,
-) -> dict[int, int]:
-    """listing id -> the target it may be pushed to (== its target when the headroom covers it).
-    Suspects (not rising) first: what they take off makes room before any increase is sized."""
+) -> tuple[dict[int, int], set[int]]:
+    """listing id -> the target it may be pushed to (== its target when the headroom covers it),
+    and the listings lowered below their target. Where the shares fit the stock and the SKU is
+    over-exposed (negative headroom), any of them, rising or not, takes the deficit off its
+    level; otherwise increases are cut to the headroom. Suspects (not rising) first: what they
+    take off makes room before any increase is sized."""
     own = [*suspects, *rising]
     own_skus = load_skus(conn, {lv.claimed.sku_id for lv in own})
     parts_of = {s: _parts(ref.id, ref.components) for s, ref in own_skus.items()}
@@ -148,32 +156,33 @@ def _allowed_targets(
         parts_of[s] = _parts(ref.id, ref.components)
     desired = desired_levels(conn, ctx, [s.listing_id for s in siblings])
     pushing = {lv.listing_id: _current(lv) for lv in own}
-    headroom = _headroom(conn, parts, siblings, parts_of, desired, pushing)
+    headroom, fitting = _headroom(conn, parts, siblings, parts_of, desired, pushing)
     allowed: dict[int, int] = {}
-    for lv in suspects:
+    lowered: set[int] = set()
+    ceilings: dict[int, int] = {}
+    for lv in own:
         current, planned = _current(lv), _post(lv)
         recipe = parts_of[lv.claimed.sku_id]
-        deficit = -min(min(headroom.get(p, 0) // per for p, per in recipe), 0)
-        post = min(planned, max(current - deficit, 0))
-        for p, per in recipe:
-            headroom[p] = headroom.get(p, 0) + (current - post) * per
-        if post < planned:
-            allowed[lv.listing_id] = post - min(lv.unseen, 0)
-    ceilings: dict[int, int] = {}
-    for lv in rising:
-        current = _current(lv)
-        want = _post(lv) - current
-        recipe = parts_of[lv.claimed.sku_id]
-        room = min(max(headroom.get(p, 0), 0) // per for p, per in recipe)
+        room = min(headroom.get(p, 0) // per for p, per in recipe)
+        if room < 0 and all(p in fitting for p, _ in recipe):  # over-exposed: take the deficit off
+            post = min(planned, max(current + room, 0))
+            for p, per in recipe:
+                headroom[p] = headroom.get(p, 0) + (current - post) * per
+            if post < planned:
+                allowed[lv.listing_id] = post - min(lv.unseen, 0)
+                lowered.add(lv.listing_id)
+            continue
+        if not is_increase(lv):
+            continue
+        want = planned - current
         step = max(min(want, room), 0)
         for p, per in recipe:
             headroom[p] = headroom.get(p, 0) - step * per
-        target = lv.target if step == want else current + step - min(lv.unseen, 0)
-        allowed[lv.listing_id] = target
+        allowed[lv.listing_id] = lv.target if step == want else current + step - min(lv.unseen, 0)
         if step > 0:
             ceilings[lv.listing_id] = current + step
     _set_ceilings(conn, ceilings, now)
-    return allowed
+    return allowed, lowered
 
 
 def _sharing_unrecorded_sales(
@@ -213,9 +222,10 @@ def _headroom(
     parts_of: Mapping[int, list[tuple[int, int]]],
     desired: Mapping[int, int],
     pushing: Mapping[int, int],
-) -> dict[int, int]:
+) -> tuple[dict[int, int], set[int]]:
     """part SKU -> units an increase may still add: bound less the exposure of every listing
-    (the listings being pushed at their current level, the others at their exposure)."""
+    (the listings being pushed at their current level, the others at their exposure); and the
+    parts whose shares fit the stock (where a negative headroom is a promise broken)."""
     wanted = set(parts)
     exposure = dict.fromkeys(parts, 0)
     at_rest = dict.fromkeys(parts, 0)
@@ -230,7 +240,8 @@ def _headroom(
                 sold[p] += s.sold_unrecorded * per
                 wants[p] += desired.get(s.listing_id, 0) * per
     stock = _available(conn, parts)
-    return {p: _bound(stock.get(p, 0), sold[p], wants[p], at_rest[p]) - exposure[p] for p in parts}
+    headroom = {p: _bound(stock.get(p, 0), sold[p], wants[p], at_rest[p]) - exposure[p] for p in parts}
+    return headroom, {p for p in parts if wants[p] <= stock.get(p, 0)}
 
 
 def _bound(stock: int, sold: int, wants: int, at_rest: int) -> int:
