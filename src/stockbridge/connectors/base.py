@@ -77,6 +77,9 @@ class PushOutcome:
     overwritten: int = 0
     # what the channel held just before our write, when a read-then-write connector read it
     observed_before: int | None = None
+    # every sale the channel took from that read to the answer of our last write, the overwritten
+    # ones included (a connector that corrects an overwrite reports them here, not as overwritten)
+    sold_meanwhile: int = 0
 
 
 @dataclass(frozen=True)

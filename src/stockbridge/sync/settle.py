@@ -158,9 +158,11 @@ def _payload(channel: str, level: PlannedLevel, change: LevelChange) -> dict[str
 def _applied(level: PlannedLevel, outcome: PushOutcome) -> outbox.Rebase:
     """The channel took the write: it holds its reported `remote_quantity`, else what we set. A
     delta platform holding less than we aimed at reveals sales it took meanwhile; sales our
-    absolute write overwrote are not in what it holds either: both count as unseen."""
+    absolute write overwrote are not in what it holds either: both count as unseen, as do the
+    sales a read-then-write connector saw between its read and its last write (`sold_meanwhile`,
+    which includes the overwritten ones when it took them off again itself)."""
     holds = outcome.remote_quantity if outcome.remote_quantity is not None else outcome.change.quantity
-    moved = _sold_since_base(level, outcome, holds) + outcome.overwritten
+    moved = _sold_since_base(level, outcome, holds) + max(outcome.overwritten, outcome.sold_meanwhile)
     return outbox.ack(level.listing_id, holds, moved, forget_unseen=level.unseen_expired)
 
 

@@ -30,12 +30,8 @@ async def test_a_sale_the_shop_took_since_the_last_push_is_kept(
     assert site.stock("HOOD") == 5
 
 
-async def test_a_sale_between_our_read_and_our_write_is_overwritten_but_reported(
-    site: WooSite,
-) -> None:
-    """WooCommerce has no conditional write: the writer cannot close this window, but the
-    product's `total_sales`, read before and answered after the write, tells it what it overwrote."""
-    woo = site.connector()
+def _selling_after_reads(site: WooSite, woo: WooCommerceConnector, sales: dict[int, int]) -> None:
+    """Make checkouts land right after the writer's reads: after read n, `sales[n]` hoods."""
     streams = woo.streams
     original = streams.read_stock
     reads = 0
@@ -44,11 +40,21 @@ async def test_a_sale_between_our_read_and_our_write_is_overwritten_but_reported
         nonlocal reads
         found = await original(refs)  # type: ignore[arg-type]
         reads += 1
-        if reads == 1:
-            site.sell("HOOD", 2)  # a checkout lands after the read, before the write
+        if sales.get(reads):
+            site.sell("HOOD", sales[reads])  # a checkout lands after the read, before the write
         return found
 
     streams.read_stock = read_then_sell  # type: ignore[method-assign]
+    assert isinstance(streams, WooStreams)
+
+
+async def test_a_sale_between_our_read_and_our_write_is_overwritten_but_reported(
+    site: WooSite,
+) -> None:
+    """WooCommerce has no conditional write: the writer cannot close this window, but the
+    product's `total_sales`, read before and answered after the write, tells it what it overwrote."""
+    woo = site.connector(overwrite_corrections=0)
+    _selling_after_reads(site, woo, {1: 2})
     try:
         (outcome,) = await woo.set_levels([LevelChange(site.item_id("HOOD"), None, 9, expected=10)])
     finally:
@@ -57,7 +63,34 @@ async def test_a_sale_between_our_read_and_our_write_is_overwritten_but_reported
     assert outcome.status == "applied" and outcome.remote_quantity == 9  # 10 + (9 - 10) from the stale read
     assert site.stock("HOOD") == 9  # the 2 sold in the window are overwritten ...
     assert (outcome.overwritten, outcome.observed_before) == (2, 10)  # ... and reported for the hub
-    assert isinstance(streams, WooStreams)
+    assert outcome.sold_meanwhile == 2
+
+
+async def test_overwritten_sales_are_taken_off_again_at_once(site: WooSite) -> None:
+    woo = site.connector()
+    _selling_after_reads(site, woo, {1: 2, 2: 1})  # 2 in the first window, 1 in the correction's
+    try:
+        (outcome,) = await woo.set_levels([LevelChange(site.item_id("HOOD"), None, 9, expected=10)])
+    finally:
+        await woo.aclose()
+
+    # 10 -> 9 overwrote 2; the correction read 9, wrote 7 and overwrote 1; the next wrote 7 - 1 = 6
+    assert site.stock("HOOD") == 6 == 10 - 1 - 3, "the hub's move of -1 and the 3 units sold"
+    assert (outcome.status, outcome.remote_quantity, outcome.overwritten) == ("applied", 6, 0)
+    assert (outcome.observed_before, outcome.sold_meanwhile) == (10, 3), "all 3 sales reach the hub"
+    assert site.calls("POST /wp-json/wc/v3/products/batch") == 3
+
+
+async def test_an_overwrite_left_after_the_corrections_is_reported(site: WooSite) -> None:
+    woo = site.connector(overwrite_corrections=1)
+    _selling_after_reads(site, woo, {1: 2, 2: 1})
+    try:
+        (outcome,) = await woo.set_levels([LevelChange(site.item_id("HOOD"), None, 9, expected=10)])
+    finally:
+        await woo.aclose()
+
+    assert site.stock("HOOD") == 7, "the correction wrote 9 - 2 and overwrote the third sale"
+    assert (outcome.remote_quantity, outcome.overwritten, outcome.sold_meanwhile) == (7, 1, 3)
 
 
 async def test_without_a_base_the_level_is_set_absolutely(site: WooSite, woo: WooCommerceConnector) -> None:

@@ -31,6 +31,12 @@ class WooCommerceConfig(BaseModel):
     requests_per_second: float = Field(default=5.0, gt=0)
     burst: int = Field(default=5, ge=1)
     location_id: str = Field(default="default", min_length=1, description="the one synthetic location")
+    overwrite_corrections: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="follow-up writes that take off sales a push overwrote (see writers)",
+    )
 
     @field_validator("base_url")
     @classmethod
