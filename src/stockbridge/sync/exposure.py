@@ -73,7 +73,7 @@ class Guarded:
     held: list[PlannedLevel]  # increases with no headroom at all: no call this round
     cut: frozenset[int]  # listing ids pushed below their target: they stay dirty
     ceilings: frozenset[int]  # listing ids whose ceiling this round set (clear when it ends)
-    lowered: frozenset[int] = frozenset()  # not rising, pushed below their target: a SKU over-exposed
+    lowered: frozenset[int] = frozenset()  # pushed below their target: their SKU is over-exposed
 
 
 @dataclass(frozen=True)
