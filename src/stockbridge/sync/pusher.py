@@ -206,8 +206,10 @@ class _Round:
         return guarded
 
     def _after_guard(self, guarded: Guarded) -> None:
-        """The round is over: its ceilings go, and listings cut short are dirty again."""
-        again = [lv.claimed for lv in guarded.levels if lv.listing_id in guarded.cut]
+        """The round is over: its ceilings go, and listings cut short or lowered are dirty again
+        (a lowered one is looked at next round: once the sales behind the deficit are recorded,
+        its own plan holds again)."""
+        again = [lv.claimed for lv in guarded.levels if lv.listing_id in guarded.cut | guarded.lowered]
         again = [c for c in again if c.listing_id not in self.pending]  # unsettled ones are requeued anyway
 
         def work(conn: Any) -> None:
