@@ -96,7 +96,7 @@ def guard_exposure(
     rising = sorted((lv for lv in levels if is_increase(lv)), key=lambda lv: lv.listing_id)
     steady = [lv for lv in levels if not is_increase(lv) and lv.acked is not None]
     with ctx.read() as conn:
-        suspects = _sharing_unrecorded_sales(conn, ctx, steady, unseen_ttl_s)
+        suspects = _sharing_unrecorded_sales(conn, ctx, steady)
     if not rising and not suspects:
         return Guarded(list(levels), [], frozenset(), frozenset())
 
@@ -186,32 +186,32 @@ def _allowed_targets(
 
 
 def _sharing_unrecorded_sales(
-    conn: sa.Connection, ctx: HubContext, levels: Sequence[PlannedLevel], unseen_ttl_s: float
+    conn: sa.Connection, ctx: HubContext, levels: Sequence[PlannedLevel]
 ) -> list[PlannedLevel]:
     """The levels whose SKU (or a component of it) some channel has sold units of that the
-    ledger has not recorded yet (live positive `unseen_units` on any listing of it or of a bundle
+    ledger has not recorded yet (positive `unseen_units` on any listing of it or of a bundle
     containing it): only there can the channels together show more than the bound while every
-    one of them sits at or under its own target."""
+    one of them sits at or under its own target. One query; guesses past their time-to-live
+    still count here (the guard's own check leaves them out, as `_siblings` does)."""
     if not levels:
         return []
     s = listing_sync.c
-    guessed_after = guess_horizon(conn, ctx.tenant_id, ctx.clock.now(), unseen_ttl_s)
     selling = set(
         conn.scalars(
             sa.select(listings.c.sku_id)
             .join(listing_sync, s.listing_id == listings.c.id)
-            .where(listings.c.tenant_id == ctx.tenant_id, s.unseen_units > 0, s.unseen_at > guessed_after)
+            .where(listings.c.tenant_id == ctx.tenant_id, s.unseen_units > 0)
             .distinct()
         )
     )
     if not selling:
         return []
-    affected = {p for ref in load_skus(conn, selling).values() for p, _ in _parts(ref.id, ref.components)}
-    own = load_skus(conn, {lv.claimed.sku_id for lv in levels})
+    refs = load_skus(conn, selling | {lv.claimed.sku_id for lv in levels})
+    affected = {p for sku in selling for p, _ in _parts(sku, refs[sku].components)}
     return [
         lv
         for lv in levels
-        if any(p in affected for p, _ in _parts(own[lv.claimed.sku_id].id, own[lv.claimed.sku_id].components))
+        if any(p in affected for p, _ in _parts(lv.claimed.sku_id, refs[lv.claimed.sku_id].components))
     ]
 
 

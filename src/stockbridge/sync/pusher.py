@@ -190,7 +190,7 @@ class _Round:
 
     def _guard(self, levels: list[PlannedLevel]) -> Guarded:
         """Hold back what would let the channels together show more than exists (`sync.exposure`):
-        held listings go back to dirty at once, with no call; cut ones after their push."""
+        held listings go back to dirty at once, with no call; cut and lowered ones after their push."""
         guarded = guard_exposure(self.p.ctx, levels, self.p.config.unseen_ttl_s)
         if guarded.held:
             held = [lv.claimed for lv in guarded.held]
